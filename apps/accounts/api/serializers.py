@@ -1,0 +1,179 @@
+from django.contrib.auth.password_validation import password_validators_help_texts
+from rest_framework import serializers
+
+from apps.accounts.models import AuthEvent, Organisation, Role, User
+from apps.accounts.validators import normalise_uscc, uscc_error
+from apps.regions.models import Region
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    user_type = serializers.CharField()
+
+
+class RegionCodeField(serializers.SlugRelatedField):
+    """A region given by its GB/T 2260 code; an unknown code is a field error, not a 500."""
+
+    default_error_messages = {"does_not_exist": "未知的行政区划代码：{value}", "invalid": "行政区划代码格式无效"}
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=Region.objects.all(), **kwargs)
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    region = RegionCodeField()
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    user_type = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "level",
+            "region",
+            "region_name",
+            "uscc",
+            "is_active",
+            "user_type",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["is_active", "created_at", "updated_at"]
+        extra_kwargs = {"uscc": {"validators": []}}  # uniqueness is reported below, with the check char
+
+    def validate_uscc(self, value):
+        if not value:
+            return None
+        error = uscc_error(value)
+        if error:
+            raise serializers.ValidationError(error)
+        value = normalise_uscc(value)
+        clash = Organisation.objects.filter(uscc=value)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError("该统一社会信用代码已登记")
+        return value
+
+
+class OrganisationUpdateSerializer(OrganisationSerializer):
+    class Meta(OrganisationSerializer.Meta):
+        read_only_fields = ["kind", "level", "region", "is_active", "created_at", "updated_at"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True, default=None)
+    roles = serializers.SerializerMethodField()
+    user_type = serializers.CharField(read_only=True)
+    is_locked = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "real_name",
+            "phone",
+            "email",
+            "organisation",
+            "organisation_name",
+            "user_type",
+            "roles",
+            "is_active",
+            "is_locked",
+            "last_login",
+            "date_joined",
+        ]
+        read_only_fields = fields
+
+    def get_roles(self, obj) -> list[str]:
+        # Prefetched groups: no query per row.
+        return sorted(g.name for g in obj.groups.all())
+
+
+class UserCreateSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]+$", max_length=150)
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, help_text=" ".join(str(t) for t in password_validators_help_texts())
+    )
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), allow_null=True, required=False
+    )
+    roles = serializers.ListField(child=serializers.SlugField(), default=list)
+    real_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    phone = serializers.RegexField(r"^\+?[0-9-]{5,20}$", required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+
+class UserUpdateSerializer(serializers.Serializer):
+    real_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    phone = serializers.RegexField(r"^\+?[0-9-]{5,20}$", required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+    roles = serializers.ListField(child=serializers.SlugField(), required=False)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, required=False)
+
+
+class RolesSerializer(serializers.Serializer):
+    roles = serializers.ListField(child=serializers.SlugField())
+
+
+class UserPermissionsSerializer(serializers.Serializer):
+    can_login = serializers.BooleanField()
+    locked_until = serializers.DateTimeField(allow_null=True)
+    user_type = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+    permissions = serializers.ListField(child=serializers.CharField())
+    object_permissions = serializers.ListField(child=serializers.DictField())
+    scope = serializers.DictField()
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Role
+        fields = ["code", "name", "name_en", "side", "organisation_kinds", "manages_users", "description"]
+
+
+class UserTypeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class MeSerializer(UserSerializer):
+    scope = serializers.SerializerMethodField()
+
+    class Meta(UserSerializer.Meta):
+        fields = UserSerializer.Meta.fields + ["scope"]
+        read_only_fields = fields
+
+    def get_scope(self, obj) -> dict:
+        scope = obj.access_scope
+        return {"kind": scope.kind, "region_path": scope.region_path, "organisation_id": scope.organisation_id}
+
+
+class AuthEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+
+    class Meta:
+        model = AuthEvent
+        fields = [
+            "id",
+            "kind",
+            "created_at",
+            "user",
+            "username",
+            "organisation",
+            "actor",
+            "ip",
+            "user_agent",
+            "channel",
+            "detail",
+        ]

@@ -1,0 +1,135 @@
+"""The portal's platforms and modules per user class (政府端/企业端/公共端, ACC-07).
+
+A module with no ``url_name`` is a section still to be built: it is listed (so users see the plan)
+but not linked. Later apps add their url names here as they land.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import UserType
+
+
+@dataclass(frozen=True)
+class Module:
+    code: str
+    title: str
+    icon: str
+    url_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Platform:
+    code: str
+    title: str
+    end: str  # government / enterprise / public
+    user_types: tuple[str, ...]
+    modules: tuple[Module, ...]
+    url_name: str | None = None
+
+
+GOV_MODULES = (
+    Module("dashboard", _("Overview"), "speedometer2", "portal:gov-home"),
+    Module("map", _("One map"), "map", "portal:gov-home"),
+    Module("enterprises", _("Enterprises"), "buildings", "portal:gov-enterprises"),
+    Module("monitoring", _("Real-time monitoring"), "activity"),
+    Module("risk", _("Risk and warnings"), "exclamation-triangle"),
+    Module("dual_prevention", _("Dual prevention"), "shield-check"),
+    Module("special_works", _("Special works"), "tools"),
+    Module("positioning", _("Personnel positioning"), "geo-alt"),
+    Module("video", _("Video AI alarms"), "camera-video"),
+    Module("emergency", _("Emergency command"), "broadcast"),
+    Module("enforcement", _("Mobile enforcement"), "clipboard-check"),
+    Module("exchange", _("Data exchange"), "arrow-left-right"),
+    Module("analysis", _("Statistics and analysis"), "bar-chart"),
+    Module("users", _("Organisations and users"), "people", "portal:users"),
+)
+ENT_MODULES = (
+    Module("home", _("My enterprise"), "building", "portal:ent-home"),
+    Module("monitoring", _("Real-time monitoring"), "activity"),
+    Module("dual_prevention", _("Dual prevention"), "shield-check"),
+    Module("special_works", _("Special works"), "tools"),
+    Module("positioning", _("Personnel positioning"), "geo-alt"),
+    Module("video", _("Video AI alarms"), "camera-video"),
+    Module("exchange", _("Data upload"), "cloud-upload"),
+    Module("users", _("Users"), "people", "portal:users"),
+)
+PUBLIC_MODULES = (
+    Module("notices", _("Public notices"), "megaphone"),
+    Module("commitments", _("Safety commitment announcements"), "patch-check"),
+    Module("reports", _("Report a hazard"), "telephone"),
+)
+
+PLATFORMS = (
+    Platform(
+        "supervision",
+        _("Safety supervision work platform"),
+        "government",
+        (UserType.SUPERVISION, UserType.ADMINISTRATOR),
+        GOV_MODULES,
+        "portal:gov-home",
+    ),
+    Platform(
+        "comprehensive",
+        _("Comprehensive supervision work platform"),
+        "government",
+        (UserType.COMMITTEE_MEMBER, UserType.ADMINISTRATOR),
+        tuple(m for m in GOV_MODULES if m.code in ("dashboard", "map", "enterprises", "risk", "analysis")),
+        "portal:gov-home",
+    ),
+    Platform(
+        "enterprise",
+        _("Enterprise safety management platform"),
+        "enterprise",
+        (UserType.ENTERPRISE,),
+        ENT_MODULES,
+        "portal:ent-home",
+    ),
+    Platform(
+        "service_agency",
+        _("Intermediary service agency platform"),
+        "enterprise",
+        (UserType.SERVICE_AGENCY,),
+        (Module("home", _("Home"), "house"),),
+    ),
+    Platform("public", _("Public service platform"), "public", tuple(UserType), PUBLIC_MODULES, "portal:home"),
+)
+
+
+def _url(name):
+    if not name:
+        return None
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def platforms_for(user) -> list[Platform]:
+    """Platforms a user may enter; anonymous visitors get the public end only."""
+    user_type = user.user_type if user.is_authenticated else UserType.PUBLIC
+    return [p for p in PLATFORMS if user_type in p.user_types]
+
+
+def menu_for(user) -> list[dict]:
+    return [
+        {
+            "code": p.code,
+            "title": str(p.title),
+            "end": p.end,
+            "url": _url(p.url_name),
+            "modules": [
+                {
+                    "code": m.code,
+                    "title": str(m.title),
+                    "icon": m.icon,
+                    "url": _url(m.url_name),
+                    "available": bool(m.url_name),
+                }
+                for m in p.modules
+            ],
+        }
+        for p in platforms_for(user)
+    ]

@@ -1,0 +1,140 @@
+"""Portal pages: thin views over the same querysets and services as the API."""
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.db.models import Count
+from django.shortcuts import redirect
+from django.views.generic import DetailView, ListView, TemplateView
+
+from apps.accounts.models import User, UserType
+from apps.core.views import JurisdictionScopedMixin
+from apps.enterprises.api.views import export_enterprises
+from apps.enterprises.filtersets import EnterpriseFilterSet
+from apps.enterprises.models import Enterprise
+from apps.enterprises.overview import build_overview
+from apps.regions.models import Region
+
+from .forms import LoginForm
+from .menus import menu_for
+
+GOVERNMENT_TYPES = (UserType.SUPERVISION, UserType.COMMITTEE_MEMBER, UserType.ADMINISTRATOR)
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+
+
+class PortalHomeView(TemplateView):
+    """The unified portal (统一信息门户): the platforms a visitor may enter."""
+
+    template_name = "portal/home.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.GET.get("stay") is None:
+            if request.user.user_type in GOVERNMENT_TYPES:
+                return redirect("portal:gov-home")
+            if request.user.user_type == UserType.ENTERPRISE:
+                return redirect("portal:ent-home")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(platforms=menu_for(self.request.user), **kwargs)
+
+
+class GovernmentEndMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """The government end (政府端) is for regulators, committee member units and ops."""
+
+    def test_func(self):
+        return self.request.user.user_type in GOVERNMENT_TYPES
+
+
+class EnterpriseEndMixin(LoginRequiredMixin, UserPassesTestMixin):
+    def test_func(self):
+        return self.request.user.user_type == UserType.ENTERPRISE
+
+
+class GovHomeView(GovernmentEndMixin, TemplateView):
+    template_name = "portal/gov_home.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        enterprises = Enterprise.objects.for_user(user).active()
+        scope = user.access_scope
+        top = Region.objects.filter(path=scope.region_path).first() if scope.region_path else None
+        children = (top.children.all() if top else Region.objects.filter(kind="city")).order_by("code")
+        counts = []
+        for child in children:
+            counts.append(
+                {
+                    "code": child.code,
+                    "name": child.name,
+                    "n": enterprises.filter(organisation__region__path__startswith=child.path).count(),
+                }
+            )
+        by_industry = enterprises.values("industries__name").annotate(n=Count("pk")).order_by("-n")
+        return super().get_context_data(
+            region=top,
+            total=enterprises.count(),
+            by_region=counts,
+            by_industry=[r for r in by_industry if r["industries__name"]],
+            **kwargs,
+        )
+
+
+class EnterpriseListView(GovernmentEndMixin, JurisdictionScopedMixin, ListView):
+    model = Enterprise
+    paginate_by = 25
+    template_name = "portal/enterprise_list.html"
+
+    def get_queryset(self):
+        base = super().get_queryset().active().with_organisation().order_by("organisation__name")
+        self.filterset = EnterpriseFilterSet(self.request.GET or None, queryset=base, request=self.request)
+        return self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else base
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "xlsx":
+            return export_enterprises(self.get_queryset())
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        return super().get_context_data(filterset=self.filterset, querystring=params.urlencode(), **kwargs)
+
+
+class EnterpriseDetailView(GovernmentEndMixin, JurisdictionScopedMixin, DetailView):
+    model = Enterprise
+    template_name = "portal/enterprise_detail.html"
+    context_object_name = "enterprise"
+
+    def get_queryset(self):
+        return super().get_queryset().with_organisation()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(overview=build_overview(self.object, self.request.user), **kwargs)
+
+
+class EntHomeView(EnterpriseEndMixin, TemplateView):
+    """The enterprise end (企业端): the user's own enterprise on one screen."""
+
+    template_name = "portal/ent_home.html"
+
+    def get_context_data(self, **kwargs):
+        enterprise = Enterprise.objects.for_user(self.request.user).with_organisation().first()
+        overview = build_overview(enterprise, self.request.user) if enterprise else None
+        return super().get_context_data(enterprise=enterprise, overview=overview, **kwargs)
+
+
+class UserListView(JurisdictionScopedMixin, ListView):
+    """Users the signed-in administrator may see (hierarchical administration)."""
+
+    model = User
+    paginate_by = 25
+    template_name = "portal/user_list.html"
+
+    def get_queryset(self):
+        qs = super().get_queryset().select_related("organisation").prefetch_related("groups").order_by("username")
+        q = self.request.GET.get("q", "").strip()
+        return qs.filter(username__icontains=q) | qs.filter(real_name__icontains=q) if q else qs

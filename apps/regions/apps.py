@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionsConfig(AppConfig):
+    name = "apps.regions"
+    label = "regions"
+    verbose_name = _("Administrative regions")
+
+    def load_reference_data(self):
+        from .services import load_divisions
+
+        return load_divisions()

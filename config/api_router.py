@@ -1,0 +1,10 @@
+"""Every app's REST routes under /api/v1/."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("apps.accounts.api.urls")),
+    path("", include("apps.regions.api.urls")),
+    path("", include("apps.enterprises.api.urls")),
+    path("", include("apps.portal.api.urls")),
+]

@@ -1,0 +1,23 @@
+"""Settings for pytest: the real PostGIS, Redis and Celery broker, isolated by key prefixes."""
+
+from .base import *  # noqa: F403
+from .base import CHANNEL_LAYERS, env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; production keeps PBKDF2
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": env("CACHE_URL", default="redis://127.0.0.1:6379/1"),
+        "KEY_PREFIX": "anquan-test",
+    }
+}
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "anquan-test"
+# Unit tests run tasks inline; the integration suite under tests/ starts a real worker.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+CELERY_TASK_EAGER_PROPAGATES = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
