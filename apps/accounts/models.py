@@ -191,6 +191,9 @@ class User(AbstractUser):
 
     @cached_property
     def role_codes(self) -> frozenset[str]:
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("groups")
+        if prefetched is not None:  # lists prefetch groups: no query per row
+            return frozenset(g.name for g in prefetched)
         return frozenset(self.groups.values_list("name", flat=True))
 
     @property

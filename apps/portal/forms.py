@@ -15,6 +15,7 @@ class LoginForm(auth_forms.AuthenticationForm):
                 self.user_cache = services.authenticate_user(username, password, request=self.request, channel="portal")
             except DomainError as exc:
                 raise forms.ValidationError(exc.message, code=exc.code) from exc
+            self.user_cache.backend = "django.contrib.auth.backends.ModelBackend"
         return self.cleaned_data
 
 

@@ -1,7 +1,7 @@
 """Settings for pytest: the real PostGIS, Redis and Celery broker, isolated by key prefixes."""
 
 from .base import *  # noqa: F403
-from .base import CHANNEL_LAYERS, env
+from .base import CHANNEL_LAYERS, REST_FRAMEWORK, env
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production"
@@ -9,7 +9,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; p
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": env("CACHE_URL", default="redis://127.0.0.1:6379/1"),
+        "LOCATION": env("TEST_CACHE_URL", default="redis://127.0.0.1:6379/5"),
         "KEY_PREFIX": "anquan-test",
     }
 }
@@ -21,3 +21,4 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "10000/min"}}

@@ -1,0 +1,204 @@
+"""Jurisdiction scoping as a matrix: each role × each object kind × allowed/denied, through the API.
+
+The world: two cities (济南 370100 with its county 历下区 370102, and 青岛 370200); an enterprise in
+历下区, one in 历城区 (also 济南), one in 青岛; regulators at province, city and county level.
+"""
+
+import pytest
+
+from apps.accounts.models import AuthEventKind, OrganisationKind
+from apps.accounts.services import record_event
+from apps.accounts.tests.factories import OrganisationFactory, region, regulator, user_with_role
+from apps.enterprises.tests.factories import enterprise
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    w = {
+        "province": regulator("370000"),
+        "jinan": regulator("370100"),
+        "lixia": regulator("370102"),
+        "qingdao": regulator("370200"),
+        "ent_lixia": enterprise("370102", name="历下安全化工有限公司"),
+        "ent_licheng": enterprise("370112", name="历城安全化工有限公司"),
+        "ent_qingdao": enterprise("370211", name="黄岛安全化工有限公司"),
+        "agency": OrganisationFactory(
+            name="安评公司", kind=OrganisationKind.SERVICE_PROVIDER, level="", region=region("370100"), uscc=None
+        ),
+    }
+    w["users"] = {
+        "province_admin": user_with_role("regulator_admin", w["province"]),
+        "jinan_admin": user_with_role("regulator_admin", w["jinan"]),
+        "jinan_staff": user_with_role("regulator_staff", w["jinan"]),
+        "jinan_inspector": user_with_role("law_enforcement_inspector", w["jinan"]),
+        "lixia_staff": user_with_role("regulator_staff", w["lixia"]),
+        "qingdao_staff": user_with_role("regulator_staff", w["qingdao"]),
+        "ent_lixia_admin": user_with_role("enterprise_admin", w["ent_lixia"].organisation),
+        "ent_lixia_operator": user_with_role("enterprise_operator", w["ent_lixia"].organisation),
+        "ent_qingdao_safety": user_with_role("enterprise_safety_manager", w["ent_qingdao"].organisation),
+        "agency_staff": user_with_role("service_provider_staff", w["agency"]),
+        "ops": user_with_role("ops"),
+    }
+    for user in w["users"].values():
+        record_event(AuthEventKind.LOGIN, user=user)
+    return w
+
+
+# role → enterprises it must see (everything else must be invisible)
+ENTERPRISE_VISIBILITY = {
+    "province_admin": {"ent_lixia", "ent_licheng", "ent_qingdao"},
+    "jinan_admin": {"ent_lixia", "ent_licheng"},
+    "jinan_staff": {"ent_lixia", "ent_licheng"},
+    "jinan_inspector": {"ent_lixia", "ent_licheng"},
+    "lixia_staff": {"ent_lixia"},
+    "qingdao_staff": {"ent_qingdao"},
+    "ent_lixia_admin": {"ent_lixia"},
+    "ent_lixia_operator": {"ent_lixia"},
+    "ent_qingdao_safety": {"ent_qingdao"},
+    "agency_staff": set(),
+    "ops": {"ent_lixia", "ent_licheng", "ent_qingdao"},
+}
+ALL_ENTERPRISES = {"ent_lixia", "ent_licheng", "ent_qingdao"}
+
+
+def login(api, user):
+    api.force_authenticate(user)
+    return api
+
+
+@pytest.mark.parametrize("who", sorted(ENTERPRISE_VISIBILITY))
+def test_enterprise_list_and_detail_follow_jurisdiction(api, world, who):
+    login(api, world["users"][who])
+    listed = {e["name"] for e in api.get("/api/v1/enterprises/").json()["results"]}
+    expected = ENTERPRISE_VISIBILITY[who]
+    assert listed == {world[k].organisation.name for k in expected}
+    for key in ALL_ENTERPRISES:
+        status = api.get(f"/api/v1/enterprises/{world[key].pk}/").status_code
+        assert status == (200 if key in expected else 404), (who, key)
+        overview = api.get(f"/api/v1/enterprises/{world[key].pk}/overview/").status_code
+        assert overview == (200 if key in expected else 404), (who, key)
+
+
+# role → organisations it must see, by fixture key
+ORGANISATION_VISIBILITY = {
+    "province_admin": {"province", "jinan", "lixia", "qingdao", "ent_lixia", "ent_licheng", "ent_qingdao", "agency"},
+    "jinan_staff": {"jinan", "lixia", "ent_lixia", "ent_licheng", "agency"},
+    "lixia_staff": {"lixia", "ent_lixia"},
+    "qingdao_staff": {"qingdao", "ent_qingdao"},
+    "ent_lixia_operator": {"ent_lixia"},
+    "agency_staff": {"agency"},
+}
+
+
+def _org(world, key):
+    value = world[key]
+    return value.organisation if hasattr(value, "organisation") else value
+
+
+@pytest.mark.parametrize("who", sorted(ORGANISATION_VISIBILITY))
+def test_organisation_list_follows_jurisdiction(api, world, who):
+    login(api, world["users"][who])
+    listed = {o["id"] for o in api.get("/api/v1/organisations/?page_size=500").json()["results"]}
+    assert listed == {_org(world, k).pk for k in ORGANISATION_VISIBILITY[who]}
+
+
+USER_VISIBILITY = {
+    "jinan_admin": {
+        "jinan_admin",
+        "jinan_staff",
+        "jinan_inspector",
+        "lixia_staff",
+        "ent_lixia_admin",
+        "ent_lixia_operator",
+        "agency_staff",
+    },
+    "lixia_staff": {"lixia_staff", "ent_lixia_admin", "ent_lixia_operator"},
+    "ent_lixia_admin": {"ent_lixia_admin", "ent_lixia_operator"},
+    "ent_qingdao_safety": {"ent_qingdao_safety"},
+}
+
+
+@pytest.mark.parametrize("who", sorted(USER_VISIBILITY))
+def test_user_list_follows_jurisdiction(api, world, who):
+    login(api, world["users"][who])
+    listed = {u["username"] for u in api.get("/api/v1/users/?page_size=500").json()["results"]}
+    assert listed == {world["users"][k].username for k in USER_VISIBILITY[who]}
+
+
+def test_agency_and_operator_cannot_read_users_at_all(api, world):
+    for who in ("agency_staff", "ent_lixia_operator"):
+        login(api, world["users"][who])
+        assert api.get("/api/v1/users/").status_code == 403
+
+
+AUTH_EVENT_VISIBILITY = {
+    "jinan_admin": {
+        "jinan_admin",
+        "jinan_staff",
+        "jinan_inspector",
+        "lixia_staff",
+        "ent_lixia_admin",
+        "ent_lixia_operator",
+        "agency_staff",
+    },
+    "ent_lixia_admin": {"ent_lixia_admin", "ent_lixia_operator"},
+}
+
+
+@pytest.mark.parametrize("who", sorted(AUTH_EVENT_VISIBILITY))
+def test_auth_events_follow_jurisdiction(api, world, who):
+    login(api, world["users"][who])
+    listed = {e["username"] for e in api.get("/api/v1/audit/auth-events/?page_size=500").json()["results"]}
+    assert listed == {world["users"][k].username for k in AUTH_EVENT_VISIBILITY[who]}
+
+
+def test_staff_without_audit_role_cannot_read_auth_events(api, world):
+    login(api, world["users"]["jinan_staff"])
+    assert api.get("/api/v1/audit/auth-events/").status_code == 403
+
+
+WRITE_MATRIX = [
+    # who, enterprise, expected status of PATCH
+    ("ent_lixia_admin", "ent_lixia", 200),
+    ("ent_lixia_admin", "ent_qingdao", 404),
+    ("ent_lixia_operator", "ent_lixia", 403),
+    ("ent_qingdao_safety", "ent_qingdao", 200),
+    ("jinan_admin", "ent_licheng", 200),
+    ("jinan_admin", "ent_qingdao", 404),
+    ("jinan_staff", "ent_lixia", 403),
+    ("agency_staff", "ent_lixia", 404),
+]
+
+
+@pytest.mark.parametrize(("who", "target", "expected"), WRITE_MATRIX)
+def test_enterprise_update_needs_role_and_jurisdiction(api, world, who, target, expected):
+    login(api, world["users"][who])
+    response = api.patch(f"/api/v1/enterprises/{world[target].pk}/", {"address": "新地址 1 号"}, format="json")
+    assert response.status_code == expected, response.content
+
+
+def test_guardian_grant_opens_one_object_and_only_that_one(api, world):
+    from guardian.shortcuts import assign_perm
+
+    agency = world["users"]["agency_staff"]
+    assign_perm("enterprises.view_enterprise", agency, world["ent_licheng"])
+    login(api, agency)
+    listed = {e["id"] for e in api.get("/api/v1/enterprises/").json()["results"]}
+    assert listed == {world["ent_licheng"].pk}
+    assert api.get(f"/api/v1/enterprises/{world['ent_lixia'].pk}/").status_code == 404
+
+
+def test_anonymous_gets_nothing(api, world):
+    assert api.get("/api/v1/enterprises/").status_code == 401
+    assert api.get("/api/v1/users/").status_code == 401
+
+
+def test_disabled_user_sees_nothing_even_with_a_session(api, world):
+    user = world["users"]["jinan_staff"]
+    user.is_active = False
+    user.save()
+    login(api, user)
+    response = api.get("/api/v1/enterprises/")
+    assert response.status_code in (401, 403) or response.json()["count"] == 0

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make run`: provision, set up, load the demo province, then start the ASGI server (foreground),
+# a Celery worker and Celery beat (background, logs in var/log). Re-running restarts them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/provision_system.sh
+bash scripts/bootstrap.sh
+.venv/bin/python manage.py seed_demo
+
+mkdir -p var/log var/run
+stop() { [ -f "var/run/$1.pid" ] && kill "$(cat "var/run/$1.pid")" 2>/dev/null || true; rm -f "var/run/$1.pid"; }
+stop worker; stop beat
+.venv/bin/celery -A config.celery_app worker -l info -Q default --concurrency 2 \
+  >var/log/worker.log 2>&1 & echo $! > var/run/worker.pid
+.venv/bin/celery -A config.celery_app beat -l info -s var/run/celerybeat-schedule \
+  >var/log/beat.log 2>&1 & echo $! > var/run/beat.pid
+trap 'stop worker; stop beat' EXIT
+
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+echo
+echo "Anquan is at http://$HOST:$PORT/  (API docs: /api/docs/, admin: /admin/, health: /readyz)"
+echo "Worker and beat logs: var/log/. Demo logins are listed above."
+exec .venv/bin/uvicorn config.asgi:application --host "$HOST" --port "$PORT" --lifespan off
