@@ -9,7 +9,7 @@ USCC, users by username. Used by ``manage.py seed_demo`` and by tests that want 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.gis.geos import Point
@@ -91,7 +91,7 @@ GIVEN_NAMES = [
     "国庆", "春生", "金龙", "振华", "晓东", "德胜", "学军", "长青", "爱民", "俊杰", "永刚", "宏伟",
 ]  # fmt: skip
 BRAND_HEADS = "鲁华金恒鑫天瑞宏汇永泰昌隆盛润博嘉正信德齐岱海东方"
-BRAND_TAILS = "兴泰源达丰盛通成诚利和安顺远鼎凯晟辉阳祥"
+BRAND_TAILS = "兴泰源达丰盛通成诚利和安顺鼎凯晟辉阳祥"
 ROADS = [
     "经十路", "工业路", "人民路", "建设路", "解放路", "黄河路", "泰山路", "和平路", "胜利路", "新华路", "长江路", "开发区大道", "化工路",
     "滨河路", "文化路", "北京路", "青年路", "振兴路", "幸福街", "东风路", "园区大道", "创业路", "昆仑路", "南环路", "北外环路",
@@ -144,7 +144,6 @@ class EnterprisePlan:
     safety_contact: str = ""
     contact_phone: str = ""
     status: str = OperatingStatus.OPERATING
-    extra: dict = field(default_factory=dict)
 
 
 # --- small generators ---------------------------------------------------------------------------
@@ -338,23 +337,26 @@ def plan_enterprises(geo: _Geography) -> list[EnterprisePlan]:
     names = {p.name for p in fixed}
     usccs = {p.uscc for p in fixed}
     plans = list(fixed)
-    for industry, region in _pick_regions(geo, rng):
+    for number, (industry, region) in enumerate(_pick_regions(geo, rng), start=1):
+        # Each enterprise draws from its own generator, its USCC first: the identity (the natural key
+        # a second run matches on) depends only on its number and county, not on the name lists.
+        own = random.Random(f"{SEED}:{number}")
         county = geo.county_of(region)
-        road = rng.choice(ROADS)
-        name = _name_for(industry, region, geo, rng, road)
-        while name in names:
-            road = rng.choice(ROADS)
-            name = _name_for(industry, region, geo, rng, road)
-        names.add(name)
-        uscc = make_uscc("91" + county.code[:6], organisation_code(rng))
+        uscc = make_uscc("91" + county.code[:6], organisation_code(own))
         while uscc in usccs:
-            uscc = make_uscc("91" + county.code[:6], organisation_code(rng))
+            uscc = make_uscc("91" + county.code[:6], organisation_code(own))
         usccs.add(uscc)
+        road = own.choice(ROADS)
+        name = _name_for(industry, region, geo, own, road)
+        while name in names:
+            road = own.choice(ROADS)
+            name = _name_for(industry, region, geo, own, road)
+        names.add(name)
         city = geo.city_of(region)
         street = f"{region.name}{road}" if region.kind == RegionKind.PARK else road
         industries = [industry]
         second = SECOND_INDUSTRY.get(industry)
-        if second and rng.random() < second[1]:
+        if second and own.random() < second[1]:
             industries.append(second[0])
         plans.append(
             EnterprisePlan(
@@ -362,11 +364,11 @@ def plan_enterprises(geo: _Geography) -> list[EnterprisePlan]:
                 uscc,
                 region,
                 industries,
-                address=f"山东省{city.name}{county.name}{street}{rng.randrange(1, 3000)}号",
-                legal_representative=person_name(rng),
-                safety_contact=person_name(rng),
-                contact_phone=mobile(rng),
-                status=OperatingStatus.SUSPENDED if rng.random() < SUSPENDED_SHARE else OperatingStatus.OPERATING,
+                address=f"山东省{city.name}{county.name}{street}{own.randrange(1, 3000)}号",
+                legal_representative=person_name(own),
+                safety_contact=person_name(own),
+                contact_phone=mobile(own),
+                status=OperatingStatus.SUSPENDED if own.random() < SUSPENDED_SHARE else OperatingStatus.OPERATING,
             )
         )
     return plans

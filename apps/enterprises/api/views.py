@@ -32,6 +32,7 @@ class EnterpriseViewSet(
     bbox_filter_field = "location"
     bbox_filter_include_overlapping = True
     scope_actions = {"overview": "view", "export": "view", "geojson": "view"}
+    lookup_url_kwarg = "id"  # the key is the organisation's; clients call it the enterprise id
 
     @property
     def filter_backends(self):
@@ -59,7 +60,7 @@ class EnterpriseViewSet(
 
     @extend_schema(responses=OverviewSerializer)
     @action(detail=True, methods=["get"])
-    def overview(self, request, pk=None):
+    def overview(self, request, id=None):
         """The enterprise's master data with every module's dependent data, in one response (ACC-09)."""
         return Response(build_overview(self.get_object(), request.user))
 
