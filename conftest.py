@@ -14,7 +14,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
     """Transactional tests (run last by pytest-django) flush every table: reload reference data."""
-    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if not transactional and not {"transactional_db", "live_server"} & set(request.fixturenames):
         return
     from apps.regions.models import Region
 

@@ -4,12 +4,14 @@ import time
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
 from .scoping import is_scoped
+from .tasks import HEARTBEAT_KEY
 
 
 @never_cache
@@ -55,6 +57,10 @@ def readyz(request):
         except Exception as exc:  # a probe reports every failure, whatever its type
             ready = False
             results[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    try:  # informative only: workers may legitimately be scaled to zero
+        results["worker_heartbeat"] = cache.get(HEARTBEAT_KEY)
+    except Exception:  # the Redis check above already reports the cause
+        results["worker_heartbeat"] = None
     return JsonResponse(
         {"status": "ready" if ready else "unavailable", "checks": results}, status=200 if ready else 503
     )

@@ -388,8 +388,11 @@ def _ensure_roles() -> None:
 def _ensure_regulators(geo: _Geography) -> tuple[dict, int]:
     """(level, region code) → regulator for the province, every city, county and park."""
     wanted = [(RegulatorLevel.PROVINCE, geo.by_code[PROVINCE_CODE])]
-    level_of = {RegionKind.CITY: RegulatorLevel.CITY, RegionKind.COUNTY: RegulatorLevel.COUNTY}
-    level_of[RegionKind.PARK] = RegulatorLevel.PARK
+    level_of = {
+        RegionKind.CITY: RegulatorLevel.CITY,
+        RegionKind.COUNTY: RegulatorLevel.COUNTY,
+        RegionKind.PARK: RegulatorLevel.PARK,
+    }
     for region in sorted(geo.by_code.values(), key=lambda r: (r.depth, r.code)):
         if region.kind in level_of:
             wanted.append((level_of[region.kind], region))

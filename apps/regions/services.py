@@ -97,7 +97,8 @@ def build_boundaries(outline_geojson: str) -> None:
     """Approximate boundaries: Voronoi cells of county seats clipped to the provincial outline.
 
     Cities are the union of their counties, the province is the outline, a park is a disc of
-    PARK_RADIUS_M around its location inside its county. Replace with surveyed boundaries when
+    PARK_RADIUS_M around its location clipped to the province (not to its county: an approximate
+    county cell may miss a park that really lies inside the county). Replace with surveyed boundaries when
     the province supplies them: nothing else depends on how they were made.
     """
     with connection.cursor() as cursor:
@@ -136,11 +137,10 @@ def build_boundaries(outline_geojson: str) -> None:
             """
             UPDATE regions_region park
                SET geometry = ST_Multi(ST_CollectionExtract(ST_Intersection(
-                       ST_Buffer(park.seat::geography, %s)::geometry, parent.geometry), 3))
-              FROM regions_region parent
-             WHERE park.kind = 'park' AND park.parent_id = parent.id AND parent.geometry IS NOT NULL
+                       ST_Buffer(park.seat::geography, %s)::geometry, ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)), 3))
+             WHERE park.kind = 'park'
             """,
-            [PARK_RADIUS_M],
+            [PARK_RADIUS_M, outline_geojson],
         )
 
 

@@ -134,6 +134,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Every periodic task in one place, each expiring near its interval so a backlog never piles up.
+CELERY_BEAT_SCHEDULE = {
+    "core-heartbeat": {"task": "core.heartbeat", "schedule": 60.0, "options": {"expires": 55}},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -13,7 +13,7 @@ def test_healthz_answers_without_database(client):
 def test_readyz_checks_database_postgis_redis_and_broker(client):
     body = client.get("/readyz").json()
     assert body["status"] == "ready"
-    assert set(body["checks"]) == {"database", "redis", "broker"}
+    assert set(body["checks"]) == {"database", "redis", "broker", "worker_heartbeat"}
     assert body["checks"]["database"]["postgis"].startswith("3.")
 
 

@@ -1,0 +1,96 @@
+"""Browser smoke test: Playwright drives Debian's Chromium against the live server.
+
+Playwright's own browser download cannot work on these machines; the scripts install the
+`chromium` package and this test launches /usr/bin/chromium directly.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from apps.accounts.tests.factories import PASSWORD, regulator, user_with_role
+from apps.enterprises.tests.factories import enterprise
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls here are plain test setup.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM = os.environ.get("ANQUAN_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make setup` (installs Debian's chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def log_in(page, live_server, username, password=PASSWORD):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("#login-submit")
+
+
+def test_regulator_logs_in_and_sees_only_its_city(page, live_server):
+    enterprise("370102", name="历下浏览器化工有限公司")
+    enterprise("370112", name="历城浏览器化工有限公司")
+    enterprise("370211", name="黄岛浏览器化工有限公司")
+    user_with_role("regulator_staff", regulator("370100"), username="browser-jinan")
+
+    log_in(page, live_server, "browser-jinan")
+    page.wait_for_url(f"{live_server.url}/gov/")
+    assert page.inner_text("#enterprise-total") == "2"
+    page.wait_for_selector("#enterprise-map[data-loaded='2']")  # the map fetched the scoped GeoJSON
+    assert page.locator("#chart-by-region canvas").count() >= 1  # ECharts rendered from vendored assets
+    page.goto(f"{live_server.url}/gov/enterprises/")
+    rows = page.locator("#enterprise-table tbody tr").all_inner_texts()
+    assert len(rows) == 2 and not any("黄岛" in r for r in rows)
+    page.click("text=历下浏览器化工有限公司")
+    page.wait_for_selector("#enterprise-overview")
+    assert "历下区" in page.inner_text("#enterprise-overview")
+    page.click("#logout")
+    page.wait_for_url(f"{live_server.url}/accounts/login/")
+
+
+def test_enterprise_user_logs_in_to_the_enterprise_portal(page, live_server):
+    ent = enterprise("370102", name="企业端浏览器化工有限公司")
+    user_with_role("enterprise_admin", ent.organisation, username="browser-ent")
+    log_in(page, live_server, "browser-ent")
+    page.wait_for_url(f"{live_server.url}/ent/")
+    assert "企业端浏览器化工有限公司" in page.inner_text("#enterprise-overview")
+    # The government end is closed to enterprise users.
+    response = page.goto(f"{live_server.url}/gov/")
+    assert response.status == 403
+
+
+def test_wrong_password_shows_a_clear_error(page, live_server):
+    user_with_role("regulator_staff", regulator("370100"), username="browser-bad")
+    log_in(page, live_server, "browser-bad", "wrong-password")
+    assert "用户名或密码错误" in page.inner_text("#login-error")

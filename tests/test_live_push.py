@@ -1,0 +1,55 @@
+"""The live-push websocket on the real Redis channel layer: authentication, scoped topics, events."""
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from apps.accounts.tests.factories import regulator, user_with_role
+from apps.core.consumers import LiveConsumer
+from apps.enterprises import services
+from apps.enterprises.tests.factories import enterprise
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
+
+
+async def _connect(user):
+    communicator = WebsocketCommunicator(LiveConsumer.as_asgi(), "/ws/live/")
+    communicator.scope["user"] = user
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+def test_anonymous_connection_is_refused():
+    async def run():
+        communicator, connected, code = await _connect(AnonymousUser())
+        assert not connected and code == 4401
+
+    async_to_sync(run)()
+
+
+def test_subscriber_in_scope_receives_committed_change_and_outsider_is_refused():
+    ent = enterprise("370102")
+    other = enterprise("370211")
+    staff = user_with_role("regulator_staff", regulator("370100"))
+    admin = user_with_role("enterprise_admin", ent.organisation)
+
+    async def run():
+        communicator, connected, _ = await _connect(staff)
+        assert connected
+        await communicator.send_json_to({"action": "subscribe", "topic": "enterprise", "key": str(ent.pk)})
+        assert (await communicator.receive_json_from(timeout=5))["type"] == "subscribed"
+        await communicator.send_json_to({"action": "subscribe", "topic": "enterprise", "key": str(other.pk)})
+        refused = await communicator.receive_json_from(timeout=5)
+        assert refused == {"type": "error", "error": "forbidden", "topic": "enterprise", "key": str(other.pk)}
+        await communicator.send_json_to({"action": "subscribe", "topic": "no-such-topic", "key": "1"})
+        assert (await communicator.receive_json_from(timeout=5))["error"] == "forbidden"
+        await database_sync_to_async(services.update_enterprise)(admin, ent, address="新地址 9 号")
+        event = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return event
+
+    event = async_to_sync(run)()
+    assert event["type"] == "event" and event["topic"] == "enterprise"
+    assert event["event"] == {"kind": "enterprise.updated", "id": ent.pk}
