@@ -40,7 +40,7 @@ command -v npm >/dev/null || wanted+=(nodejs npm)
 if [ ${#wanted[@]} -gt 0 ]; then
   apt_update
   echo "provision: installing ${wanted[*]}"
-  $SUDO apt-get install -y -q --no-install-recommends "${wanted[@]}" >/dev/null
+  $SUDO apt-get install -y -q "${wanted[@]}" >/dev/null
 fi
 
 major=$(pg_major)
