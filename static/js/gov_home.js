@@ -24,6 +24,15 @@
   var el = document.getElementById("enterprise-map");
   var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25 }).setView([36.4, 118.5], 6.5);
   if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 18 }).addTo(map); }
+  // Region outlines of the user's jurisdiction are the base layer when no tile server is configured.
+  fetch(el.dataset.outlines, { credentials: "same-origin" })
+    .then(function (r) { return r.json(); })
+    .then(function (fc) {
+      L.geoJSON(fc, {
+        style: { color: "#0b4f8a", weight: 1, fillColor: "#dbe7f3", fillOpacity: 0.5 },
+        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); }
+      }).addTo(map).bringToBack();
+    });
   fetch(el.dataset.geojson, { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
     .then(function (fc) {

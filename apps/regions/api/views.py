@@ -1,5 +1,11 @@
+import json
+
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from apps.regions.models import Region, RegionKind
 
@@ -31,3 +37,18 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return RegionSerializer if self.action == "retrieve" else RegionBriefSerializer
+
+    @extend_schema(responses={(200, "application/geo+json"): OpenApiTypes.OBJECT})
+    @action(detail=False, methods=["get"])
+    def geojson(self, request):
+        """The filtered regions' simplified boundaries as a FeatureCollection (map outlines)."""
+        regions = self.filter_queryset(self.get_queryset()).exclude(geometry=None)[:500]
+        features = [
+            {
+                "type": "Feature",
+                "geometry": json.loads(r.geometry.simplify(0.005, preserve_topology=True).geojson),
+                "properties": {"code": r.code, "name": r.name, "kind": r.kind},
+            }
+            for r in regions
+        ]
+        return Response({"type": "FeatureCollection", "features": features}, content_type="application/geo+json")

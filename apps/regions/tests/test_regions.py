@@ -64,3 +64,13 @@ def test_regions_api_lists_filters_and_details(api):
     assert detail["name"] == "历下区" and detail["geometry"]["type"] == "MultiPolygon"
     assert api.get("/api/v1/regions/999999/").status_code == 404
     assert api.get("/api/v1/regions/?within=999999").json()["count"] == 0
+
+
+def test_region_outlines_for_the_map(api):
+    from apps.accounts.tests.factories import regulator, user_with_role
+
+    api.force_authenticate(user_with_role("regulator_staff", regulator("370100")))
+    fc = api.get("/api/v1/regions/geojson/?parent=370100&kind=county").json()
+    names = {f["properties"]["name"] for f in fc["features"]}
+    assert "历下区" in names and len(names) == 12
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in fc["features"])
