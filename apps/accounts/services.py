@@ -19,7 +19,7 @@ from apps.core.exceptions import InvalidInput, PermissionDeniedError
 from apps.core.http import client_ip, user_agent
 
 from .exceptions import AccountDisabled, AccountLocked, InvalidCredentials, OutsideJurisdiction
-from .models import ApiToken, AuthEvent, AuthEventKind, Organisation, Role, User
+from .models import ApiToken, AuthEvent, AuthEventKind, Organisation, OrganisationKind, Role, User
 
 
 def record_event(kind, *, user=None, username="", actor=None, request=None, channel="", **detail) -> AuthEvent:
@@ -101,6 +101,24 @@ def issue_token(user: User, *, name="api", request=None) -> tuple[ApiToken, str]
 def revoke_token(token: ApiToken, *, request=None) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     record_event(AuthEventKind.TOKEN_REVOKED, user=token.user, request=request, channel="api", token=token.prefix)
+
+
+def change_own_password(user: User, old_password: str, new_password: str, *, request=None, channel="api") -> None:
+    """A user changes their own password; other sessions' API tokens are revoked."""
+    if not user.check_password(old_password or ""):
+        raise InvalidInput("原密码不正确", field="old_password")
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise InvalidInput("；".join(exc.messages), field="new_password") from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    keep = getattr(request, "api_token", None)
+    tokens = user.api_tokens.filter(revoked_at__isnull=True)
+    if keep is not None:
+        tokens = tokens.exclude(pk=keep.pk)
+    tokens.update(revoked_at=timezone.now())
+    record_event(AuthEventKind.PASSWORD_CHANGED, user=user, actor=user, request=request, channel=channel)
 
 
 # ---------------------------------------------------------------- user administration
@@ -279,6 +297,9 @@ def permissions_of(user: User) -> dict:
 
 @transaction.atomic
 def create_organisation(actor, *, name, kind, region, level="", uscc=None, request=None) -> Organisation:
+    if kind == OrganisationKind.ENTERPRISE:
+        # An enterprise is an organisation plus its registry record: the enterprise registry creates both.
+        raise InvalidInput("企业请通过企业登记接口（/api/v1/enterprises/）创建", field="kind")
     organisation = Organisation(name=name, kind=kind, region=region, level=level or "", uscc=uscc or None)
     try:
         organisation.full_clean()
@@ -291,4 +312,11 @@ def create_organisation(actor, *, name, kind, region, level="", uscc=None, reque
         if not actor.has_perm("accounts.add_organisation"):
             raise PermissionDeniedError()
     organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def rename_organisation(actor, organisation: Organisation, *, name: str) -> Organisation:
+    organisation.name = name
+    organisation.save(update_fields=["name", "updated_at"])
     return organisation

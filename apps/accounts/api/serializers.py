@@ -65,8 +65,12 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 
 class OrganisationUpdateSerializer(OrganisationSerializer):
+    """Only the name changes here: kind, level, region and credit code are the organisation's identity."""
+
+    region = serializers.CharField(source="region.code", read_only=True)
+
     class Meta(OrganisationSerializer.Meta):
-        read_only_fields = ["kind", "level", "region", "is_active", "created_at", "updated_at"]
+        read_only_fields = ["kind", "level", "region", "uscc", "is_active", "created_at", "updated_at"]
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -177,3 +181,8 @@ class AuthEventSerializer(serializers.ModelSerializer):
             "channel",
             "detail",
         ]
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)

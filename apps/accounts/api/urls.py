@@ -14,6 +14,7 @@ urlpatterns = [
     path("auth/token", views.TokenView.as_view(), name="auth-token"),
     path("auth/logout", views.TokenRevokeView.as_view(), name="auth-logout"),
     path("me", views.MeView.as_view(), name="me"),
+    path("me/password", views.PasswordChangeView.as_view(), name="me-password"),
     path("user-types", views.UserTypesView.as_view(), name="user-types"),
     *router.urls,
 ]

@@ -17,6 +17,7 @@ from .serializers import (
     MeSerializer,
     OrganisationSerializer,
     OrganisationUpdateSerializer,
+    PasswordChangeSerializer,
     RoleSerializer,
     RolesSerializer,
     TokenRequestSerializer,
@@ -80,6 +81,21 @@ class MeView(APIView):
         return Response(MeSerializer(user).data)
 
 
+class PasswordChangeView(APIView):
+    """Change one's own password; the caller's other API tokens are revoked."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    def post(self, request):
+        data = PasswordChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.change_own_password(
+            request.user, data.validated_data["old_password"], data.validated_data["new_password"], request=request
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class UserTypesView(APIView):
     """The platform's user classes (ACC-06)."""
 
@@ -131,6 +147,10 @@ class OrganisationViewSet(
         serializer.instance = services.create_organisation(
             self.request.user, request=self.request, **serializer.validated_data
         )
+
+    def perform_update(self, serializer):
+        if "name" in serializer.validated_data:
+            services.rename_organisation(self.request.user, serializer.instance, name=serializer.validated_data["name"])
 
 
 class UserFilterSet(django_filters.FilterSet):
