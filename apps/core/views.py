@@ -5,11 +5,12 @@ import time
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from .api.permissions import perm_name
 from .scoping import is_scoped
 from .tasks import HEARTBEAT_KEY
 
@@ -67,9 +68,35 @@ def readyz(request):
 
 
 class JurisdictionScopedMixin(LoginRequiredMixin):
-    """Portal views over scoped models: the queryset is always restricted to the user's scope."""
+    """Portal views over scoped models, with the same two locks as the API.
+
+    The role must hold the model permission for ``scope_action`` (for one object, a guardian grant
+    on it suffices) and the queryset is always restricted to the user's jurisdiction.
+    """
 
     scope_action = "view"
+
+    def _model(self):
+        return self.model or self.get_queryset().model
+
+    def has_role_permission(self, obj=None) -> bool:
+        perm = perm_name(self._model(), self.scope_action)
+        user = self.request.user
+        return user.has_perm(perm) or (obj is not None and user.has_perm(perm, obj))
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        single_object = self.pk_url_kwarg in kwargs if hasattr(self, "pk_url_kwarg") else False
+        if not single_object and not self.has_role_permission():
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        if not self.has_role_permission(obj):
+            raise PermissionDenied
+        return obj
 
     def get_queryset(self):
         queryset = super().get_queryset()

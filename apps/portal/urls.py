@@ -13,4 +13,7 @@ urlpatterns = [
     path("gov/enterprises/<int:pk>/", views.EnterpriseDetailView.as_view(), name="gov-enterprise"),
     path("ent/", views.EntHomeView.as_view(), name="ent-home"),
     path("users/", views.UserListView.as_view(), name="users"),
+    path("users/new/", views.UserCreateView.as_view(), name="user-create"),
+    path("users/<int:pk>/", views.UserEditView.as_view(), name="user-edit"),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password-change"),
 ]

@@ -1,12 +1,19 @@
 """Portal pages: thin views over the same querysets and services as the API."""
 
+from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.db.models import Count
 from django.shortcuts import redirect
-from django.views.generic import DetailView, ListView, TemplateView
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+from django.views.generic.detail import SingleObjectMixin
 
 from apps.accounts.models import User, UserType
+from apps.accounts.services import change_own_password, unlock_user
+from apps.core.exceptions import DomainError
 from apps.core.views import JurisdictionScopedMixin
 from apps.enterprises.api.views import export_enterprises
 from apps.enterprises.filtersets import EnterpriseFilterSet
@@ -14,7 +21,7 @@ from apps.enterprises.models import Enterprise
 from apps.enterprises.overview import build_overview
 from apps.regions.models import Region
 
-from .forms import LoginForm
+from .forms import LoginForm, UserCreateForm, UserEditForm, apply_domain_error
 from .menus import menu_for
 
 GOVERNMENT_TYPES = (UserType.SUPERVISION, UserType.COMMITTEE_MEMBER, UserType.ADMINISTRATOR)
@@ -138,3 +145,83 @@ class UserListView(JurisdictionScopedMixin, ListView):
         qs = super().get_queryset().select_related("organisation").prefetch_related("groups").order_by("username")
         q = self.request.GET.get("q", "").strip()
         return qs.filter(username__icontains=q) | qs.filter(real_name__icontains=q) if q else qs
+
+
+class UserCreateView(JurisdictionScopedMixin, FormView):
+    model = User
+    scope_action = "add"
+    form_class = UserCreateForm
+    template_name = "portal/user_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "actor": self.request.user}
+
+    def form_valid(self, form):
+        user = form.save(self.request)
+        if user is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("User %(name)s created.") % {"name": user.username})
+        return redirect("portal:users")
+
+
+class UserEditView(JurisdictionScopedMixin, SingleObjectMixin, FormView):
+    model = User
+    scope_action = "change"
+    form_class = UserEditForm
+    template_name = "portal/user_form.html"
+    context_object_name = "managed_user"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("organisation")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "actor": self.request.user, "user": self.object}
+
+    def form_valid(self, form):
+        if form.save(self.request) is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("User %(name)s saved.") % {"name": self.object.username})
+        return redirect("portal:users")
+
+    def post(self, request, *args, **kwargs):
+        if "unlock" in request.POST:
+            try:
+                unlock_user(request.user, self.object, request=request)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Account unlocked."))
+            return redirect("portal:user-edit", pk=self.object.pk)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordChangeView(LoginRequiredMixin, FormView):
+    """Change one's own password (the API's service: validators, audit, token revocation)."""
+
+    template_name = "portal/password_change.html"
+    form_class = auth_forms.PasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        try:
+            change_own_password(
+                self.request.user,
+                form.cleaned_data["old_password"],
+                form.cleaned_data["new_password1"],
+                request=self.request,
+                channel="portal",
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+            return self.form_invalid(form)
+        update_session_auth_hash(self.request, self.request.user)
+        messages.success(self.request, _("Your password has been changed."))
+        return redirect("portal:home")
