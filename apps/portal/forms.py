@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import services
@@ -34,13 +35,18 @@ class RoleChoiceField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, role):
-        return role.name
+        return role.name if get_language().startswith("zh") else role.name_en
 
 
 class UserCreateForm(forms.Form):
     """A new user in an organisation the administrator manages (分级管理, ACC-02)."""
 
-    username = forms.RegexField(label=_("Username"), regex=r"^[\w.@+-]+$", max_length=150)
+    username = forms.RegexField(
+        label=_("Username"),
+        regex=r"^[\w.@+-]+$",
+        max_length=150,
+        error_messages={"invalid": _("Letters, digits and @ . + - _ only.")},
+    )
     real_name = forms.CharField(label=_("Real name"), max_length=64, required=False)
     phone = forms.RegexField(label=_("Mobile phone"), regex=r"^\+?[0-9-]{5,20}$", required=False)
     email = forms.EmailField(label=_("Email"), required=False)
