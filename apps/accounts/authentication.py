@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -19,19 +20,19 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Authorization 头格式应为：Token <令牌>")
+            raise exceptions.AuthenticationFailed(_("The Authorization header should be: Token <token>"))
         try:
             raw = header[1].decode()
         except UnicodeError:
-            raise exceptions.AuthenticationFailed("令牌格式无效") from None
+            raise exceptions.AuthenticationFailed(_("Invalid token format")) from None
         token = ApiToken.lookup(raw)
         if token is None:
-            raise exceptions.AuthenticationFailed("令牌无效或已过期")
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token"))
         user = token.user
         if not user.is_active:
-            raise exceptions.AuthenticationFailed("账户已停用")
+            raise exceptions.AuthenticationFailed(_("Account is disabled"))
         if user.is_locked:
-            raise exceptions.PermissionDenied("账户已锁定")
+            raise exceptions.PermissionDenied(_("Account is locked"))
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

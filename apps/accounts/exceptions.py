@@ -1,19 +1,21 @@
+from django.utils.translation import gettext_lazy as _
+
 from apps.core.exceptions import DomainError, InvalidInput, PermissionDeniedError
 
 
 class InvalidCredentials(InvalidInput):
-    default_message = "用户名或密码错误"
+    default_message = _("Wrong username or password")
 
 
 class AccountLocked(DomainError):
     status_code = 403
-    default_message = "账户已锁定，请稍后再试或联系管理员"
+    default_message = _("Account is locked; try again later or contact an administrator")
 
 
 class AccountDisabled(DomainError):
     status_code = 403
-    default_message = "账户已停用"
+    default_message = _("Account is disabled")
 
 
 class OutsideJurisdiction(PermissionDeniedError):
-    default_message = "该机构不在您的管辖范围内"
+    default_message = _("This organisation is outside your jurisdiction")

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from apps.core.exceptions import InvalidInput, PermissionDeniedError
 from apps.core.http import client_ip, user_agent
@@ -106,11 +108,13 @@ def revoke_token(token: ApiToken, *, request=None) -> None:
 def change_own_password(user: User, old_password: str, new_password: str, *, request=None, channel="api") -> None:
     """A user changes their own password; other sessions' API tokens are revoked."""
     if not user.check_password(old_password or ""):
-        raise InvalidInput("原密码不正确", field="old_password")
+        raise InvalidInput(_("The old password is incorrect"), field="old_password")
     try:
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:
-        raise InvalidInput("；".join(exc.messages), field="new_password") from exc
+        raise InvalidInput(
+            pgettext("separator between messages", "; ").join(exc.messages), field="new_password"
+        ) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
     keep = getattr(request, "api_token", None)
@@ -143,14 +147,17 @@ def _resolve_roles(actor, organisation, role_codes) -> list[Role]:
     roles = {r.code: r for r in Role.objects.filter(code__in=codes).select_related("group")}
     unknown = [c for c in codes if c not in roles]
     if unknown:
-        raise InvalidInput(f"未知角色：{', '.join(unknown)}", field="roles")
+        raise InvalidInput(_("Unknown roles: %(codes)s") % {"codes": ", ".join(unknown)}, field="roles")
     for role in roles.values():
         if not role.fits(organisation):
-            raise InvalidInput(f"角色“{role.name}”不适用于该类机构的用户", field="roles")
+            raise InvalidInput(
+                _('Role "%(role)s" does not apply to users of this kind of organisation') % {"role": role.name},
+                field="roles",
+            )
         if role.code == "ops" and not (actor.is_superuser or "ops" in actor.role_codes):
-            raise PermissionDeniedError("只有运维人员可以授予运维角色")
+            raise PermissionDeniedError(_("Only operations staff can grant the operations role"))
         if actor.organisation_id and actor.organisation.kind == "enterprise" and role.side != "enterprise":
-            raise PermissionDeniedError("企业管理员只能授予企业端角色")
+            raise PermissionDeniedError(_("Enterprise administrators can only grant enterprise roles"))
     return [roles[c] for c in codes]
 
 
@@ -158,7 +165,7 @@ def _check_password(password, user):
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        raise InvalidInput("；".join(exc.messages), field="password") from exc
+        raise InvalidInput(pgettext("separator between messages", "; ").join(exc.messages), field="password") from exc
 
 
 @transaction.atomic
@@ -167,7 +174,7 @@ def create_user(
 ) -> User:
     _require_manageable(actor, organisation)
     if User.objects.filter(username=username).exists():
-        raise InvalidInput("用户名已存在", field="username")
+        raise InvalidInput(_("Username already exists"), field="username")
     role_objs = _resolve_roles(actor, organisation, roles)
     user = User(username=username, organisation=organisation, real_name=real_name, phone=phone, email=email)
     _check_password(password, user)
@@ -191,7 +198,7 @@ def update_user(actor, user: User, *, request=None, **changes) -> User:
     allowed = {"real_name", "phone", "email", "is_active"}
     unknown = set(changes) - allowed - {"roles", "password"}
     if unknown:
-        raise InvalidInput(f"不能修改：{', '.join(sorted(unknown))}")
+        raise InvalidInput(_("Cannot change: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     for field in allowed & set(changes):
         setattr(user, field, changes[field])
     if "password" in changes:
@@ -243,7 +250,7 @@ def grant_object_permission(actor, user: User, perm: str, obj, *, request=None) 
 
     _require_manageable(actor, user.organisation)
     if not (actor.is_superuser or actor.has_perm(perm, obj) or actor.has_perm(perm)):
-        raise PermissionDeniedError("不能授予自己没有的权限")
+        raise PermissionDeniedError(_("You cannot grant a permission you do not have"))
     assign_perm(perm, user, obj)
     record_event(
         AuthEventKind.PERMISSION_GRANTED,
@@ -299,7 +306,7 @@ def permissions_of(user: User) -> dict:
 def create_organisation(actor, *, name, kind, region, level="", uscc=None, request=None) -> Organisation:
     if kind == OrganisationKind.ENTERPRISE:
         # An enterprise is an organisation plus its registry record: the enterprise registry creates both.
-        raise InvalidInput("企业请通过企业登记接口（/api/v1/enterprises/）创建", field="kind")
+        raise InvalidInput(_("Create enterprises through the enterprise registry (/api/v1/enterprises/)"), field="kind")
     organisation = Organisation(name=name, kind=kind, region=region, level=level or "", uscc=uscc or None)
     try:
         organisation.full_clean()
@@ -308,7 +315,7 @@ def create_organisation(actor, *, name, kind, region, level="", uscc=None, reque
     if not (actor.is_superuser or "ops" in actor.role_codes):
         scope = actor.access_scope
         if scope.kind != "region" or not region.path.startswith(scope.region_path):
-            raise OutsideJurisdiction("只能在本辖区内创建机构")
+            raise OutsideJurisdiction(_("You can only create organisations within your jurisdiction"))
         if not actor.has_perm("accounts.add_organisation"):
             raise PermissionDeniedError()
     organisation.save()

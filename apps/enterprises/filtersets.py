@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from apps.enterprises.models import Enterprise, Industry, OperatingStatus
 from apps.regions.models import Region
@@ -8,12 +9,12 @@ from apps.regions.models import Region
 class EnterpriseFilterSet(django_filters.FilterSet):
     """Filters shared by the API and the portal list."""
 
-    q = django_filters.CharFilter(method="filter_text", label="名称或统一社会信用代码")
-    region = django_filters.CharFilter(method="filter_region", label="行政区划代码（含下级）")
+    q = django_filters.CharFilter(method="filter_text", label=_("Name or credit code"))
+    region = django_filters.CharFilter(method="filter_region", label=_("Region code (including subregions)"))
     industry = django_filters.ModelChoiceFilter(
-        field_name="industries", to_field_name="code", queryset=Industry.objects.all(), label="行业"
+        field_name="industries", to_field_name="code", queryset=Industry.objects.all(), label=_("Industry")
     )
-    status = django_filters.ChoiceFilter(choices=OperatingStatus.choices, label="生产状态")
+    status = django_filters.ChoiceFilter(choices=OperatingStatus.choices, label=_("Operating status"))
 
     class Meta:
         model = Enterprise

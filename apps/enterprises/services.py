@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from apps.accounts.exceptions import OutsideJurisdiction
 from apps.accounts.models import Organisation, OrganisationKind
@@ -27,7 +28,7 @@ def _industries(codes) -> list[Industry]:
     found = {i.code: i for i in Industry.objects.filter(code__in=codes)}
     unknown = [c for c in codes if c not in found]
     if unknown:
-        raise InvalidInput(f"未知行业：{', '.join(unknown)}", field="industries")
+        raise InvalidInput(_("Unknown industries: %(codes)s") % {"codes": ", ".join(unknown)}, field="industries")
     return [found[c] for c in codes]
 
 
@@ -36,7 +37,7 @@ def _check_location(location: Point | None, region) -> None:
         return
     # Tolerate a point a little outside approximate boundaries (about 2 km).
     if not region.geometry.buffer(0.02).contains(location):
-        raise InvalidInput(f"坐标不在{region.name}范围内", field="location")
+        raise InvalidInput(_("The location is outside %(region)s") % {"region": region.name}, field="location")
 
 
 @transaction.atomic
@@ -58,14 +59,14 @@ def register_enterprise(
     if actor is not None and not actor.has_perm("enterprises.add_enterprise"):
         raise PermissionDeniedError()
     if region.kind not in ENTERPRISE_REGION_KINDS:
-        raise InvalidInput("企业应登记在县级行政区或化工园区", field="region")
+        raise InvalidInput(_("An enterprise must be registered in a county or a chemical park"), field="region")
     scope = actor.access_scope if actor is not None and not actor.is_superuser else None
     if (
         scope is not None
         and scope.kind != "all"
         and not (scope.kind == "region" and region.path.startswith(scope.region_path))
     ):
-        raise OutsideJurisdiction("只能登记本辖区内的企业")
+        raise OutsideJurisdiction(_("You can only register enterprises within your jurisdiction"))
     organisation = Organisation(name=name, kind=OrganisationKind.ENTERPRISE, region=region, uscc=uscc)
     try:
         organisation.full_clean()

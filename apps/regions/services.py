@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from apps.core.exceptions import InvalidInput
 
@@ -149,4 +150,4 @@ def resolve_region(code: str, *, field: str = "region") -> Region:
     try:
         return Region.objects.get(code=str(code).strip())
     except Region.DoesNotExist:
-        raise InvalidInput(f"未知的行政区划代码：{code}", field=field) from None
+        raise InvalidInput(_("Unknown region code: %(code)s") % {"code": code}, field=field) from None

@@ -1,9 +1,19 @@
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.accounts.models import AuthEvent, Organisation, Role, User
 from apps.accounts.validators import normalise_uscc, uscc_error
 from apps.regions.models import Region
+
+
+def _password_help() -> str:
+    return " ".join(str(t) for t in password_validators_help_texts())
+
+
+# Lazy, so that the validators' help follows the language of each request, not of import time.
+_password_help_text = lazy(_password_help, str)
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -20,7 +30,11 @@ class TokenResponseSerializer(serializers.Serializer):
 class RegionCodeField(serializers.SlugRelatedField):
     """A region given by its GB/T 2260 code; an unknown code is a field error, not a 500."""
 
-    default_error_messages = {"does_not_exist": "未知的行政区划代码：{value}", "invalid": "行政区划代码格式无效"}
+    # DRF formats these with str.format, hence the {value} placeholder.
+    default_error_messages = {
+        "does_not_exist": _("Unknown region code: {value}"),
+        "invalid": _("Invalid region code format"),
+    }
 
     def __init__(self, **kwargs):
         super().__init__(slug_field="code", queryset=Region.objects.all(), **kwargs)
@@ -60,7 +74,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise serializers.ValidationError("该统一社会信用代码已登记")
+            raise serializers.ValidationError(_("This unified social credit code is already registered"))
         return value
 
 
@@ -105,9 +119,7 @@ class UserSerializer(serializers.ModelSerializer):
 
 class UserCreateSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]+$", max_length=150)
-    password = serializers.CharField(
-        max_length=128, trim_whitespace=False, help_text=" ".join(str(t) for t in password_validators_help_texts())
-    )
+    password = serializers.CharField(max_length=128, trim_whitespace=False, help_text=_password_help_text())
     organisation = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(), allow_null=True, required=False
     )

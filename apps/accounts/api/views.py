@@ -1,5 +1,6 @@
 import django_filters
 from auditlog.models import LogEntry
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -115,7 +116,7 @@ class RoleViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class OrganisationFilterSet(django_filters.FilterSet):
-    region = django_filters.CharFilter(method="filter_region", label="region code (its subtree)")
+    region = django_filters.CharFilter(method="filter_region", label=_("region code (its subtree)"))
 
     class Meta:
         model = Organisation
@@ -154,7 +155,7 @@ class OrganisationViewSet(
 
 
 class UserFilterSet(django_filters.FilterSet):
-    role = django_filters.CharFilter(field_name="groups__name", label="role code")
+    role = django_filters.CharFilter(field_name="groups__name", label=_("role code"))
 
     class Meta:
         model = User

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -19,7 +20,10 @@ def exception_handler(exc, context):
             return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
         return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ProtectedError):
-        return Response({"detail": "该记录仍被其他数据引用，不能删除"}, status=status.HTTP_409_CONFLICT)
+        return Response(
+            {"detail": _("This record is still referenced by other data and cannot be deleted")},
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, Http404 | PermissionDenied):
         return drf_exception_handler(exc, context)
     return drf_exception_handler(exc, context)

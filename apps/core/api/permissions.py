@@ -1,5 +1,6 @@
 """Action permissions: Django model permissions from roles, or a guardian grant on the object."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 ACTION_BY_METHOD = {
@@ -26,7 +27,7 @@ def perm_name(model, action: str) -> str:
 class RolePermissions(BasePermission):
     """Model permission required for lists and creation; for one object a guardian grant suffices."""
 
-    message = "您的角色无权执行此操作"
+    message = _("Your role does not permit this action")
 
     def has_permission(self, request, view):
         if not request.user or not request.user.is_authenticated:

@@ -1,4 +1,5 @@
 from django.contrib.gis.geos import Point
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.accounts.api.serializers import RegionCodeField
@@ -49,10 +50,10 @@ class LocationField(serializers.ListField):
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
         if len(values) != 2:
-            raise serializers.ValidationError("应为 [经度, 纬度]")
+            raise serializers.ValidationError(_("Expected [longitude, latitude]"))
         lon, lat = values
         if not (73 <= lon <= 136 and 3 <= lat <= 54):
-            raise serializers.ValidationError("坐标不在中国范围内")
+            raise serializers.ValidationError(_("The location is outside China"))
         return Point(lon, lat, srid=4326)
 
 

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -94,13 +96,14 @@ class EnterpriseViewSet(
 
 
 def export_enterprises(queryset):
+    separator = pgettext("separator between list items", ", ")
     rows = (
         (
             e.organisation.name,
             e.organisation.uscc,
             e.organisation.region.name,
             e.organisation.region.code,
-            "、".join(i.name for i in e.industries.all()),
+            separator.join(i.name for i in e.industries.all()),
             e.get_status_display(),
             e.address,
             e.legal_representative,
@@ -109,14 +112,14 @@ def export_enterprises(queryset):
         for e in queryset.iterator(chunk_size=1000)
     )
     headers = [
-        "企业名称",
-        "统一社会信用代码",
-        "所在区域",
-        "区划代码",
-        "行业",
-        "生产状态",
-        "地址",
-        "法定代表人",
-        "联系电话",
+        _("Enterprise name"),
+        _("Unified social credit code"),
+        _("Region"),
+        _("Division code"),
+        _("Industry"),
+        _("Operating status"),
+        _("Address"),
+        _("Legal representative"),
+        _("Contact phone"),
     ]
     return xlsx_response("enterprises", headers, rows)

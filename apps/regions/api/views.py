@@ -1,6 +1,7 @@
 import json
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
@@ -14,8 +15,8 @@ from .serializers import RegionBriefSerializer, RegionSerializer
 
 class RegionFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=RegionKind.choices)
-    parent = django_filters.CharFilter(field_name="parent__code", label="parent region code")
-    within = django_filters.CharFilter(method="filter_within", label="region code whose subtree to list")
+    parent = django_filters.CharFilter(field_name="parent__code", label=_("parent region code"))
+    within = django_filters.CharFilter(method="filter_within", label=_("region code whose subtree to list"))
 
     class Meta:
         model = Region
