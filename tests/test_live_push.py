@@ -53,3 +53,42 @@ def test_subscriber_in_scope_receives_committed_change_and_outsider_is_refused()
     event = async_to_sync(run)()
     assert event["type"] == "event" and event["topic"] == "enterprise"
     assert event["event"] == {"kind": "enterprise.updated", "id": ent.pk}
+
+
+def test_api_token_authenticates_the_websocket_through_the_real_asgi_stack():
+    """The mobile app: a token on the upgrade request, through config.asgi's middleware."""
+    from config.asgi import application
+
+    ent = enterprise("370102")
+    user = user_with_role("enterprise_admin", ent.organisation)
+    from apps.accounts.services import issue_token
+
+    _, raw = issue_token(user)
+
+    async def run():
+        ok = WebsocketCommunicator(
+            application,
+            "/ws/live/",
+            headers=[
+                (b"authorization", f"Token {raw}".encode()),
+                (b"host", b"localhost"),
+                (b"origin", b"http://localhost"),
+            ],
+        )
+        connected, _ = await ok.connect(timeout=5)
+        assert connected
+        await ok.send_json_to({"action": "subscribe", "topic": "enterprise", "key": str(ent.pk)})
+        assert (await ok.receive_json_from(timeout=5))["type"] == "subscribed"
+        await ok.disconnect()
+        by_query = WebsocketCommunicator(
+            application, f"/ws/live/?token={raw}", headers=[(b"host", b"localhost"), (b"origin", b"http://localhost")]
+        )
+        assert (await by_query.connect(timeout=5))[0]
+        await by_query.disconnect()
+        bad = WebsocketCommunicator(
+            application, "/ws/live/?token=forged", headers=[(b"host", b"localhost"), (b"origin", b"http://localhost")]
+        )
+        connected, code = await bad.connect(timeout=5)
+        assert not connected and code == 4401
+
+    async_to_sync(run)()

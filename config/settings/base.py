@@ -149,6 +149,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ANQUAN_LOGIN_MAX_FAILURES = env.int("ANQUAN_LOGIN_MAX_FAILURES", default=5)
 ANQUAN_LOGIN_LOCK_MINUTES = env.int("ANQUAN_LOGIN_LOCK_MINUTES", default=15)
 ANQUAN_TOKEN_TTL_HOURS = env.int("ANQUAN_TOKEN_TTL_HOURS", default=24 * 7)
+# Portal sessions end with the working day or the browser, whichever comes first.
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 # Simplified Chinese is the default UI language; English is offered.
 LANGUAGE_CODE = "zh-hans"

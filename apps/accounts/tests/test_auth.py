@@ -107,3 +107,11 @@ def test_portal_login_uses_the_same_lockout_and_audit(client, staff):
     assert response.status_code == 302
     kinds = list(AuthEvent.objects.filter(user=staff).order_by("id").values_list("kind", "channel"))
     assert kinds == [(AuthEventKind.LOGIN_FAILED, "portal"), (AuthEventKind.LOGIN, "portal")]
+
+
+def test_token_endpoint_is_throttled(api, staff, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"login": "3/min"})
+    codes = [api.post(TOKEN_URL, {"username": "x", "password": "y"}, format="json").status_code for _ in range(4)]
+    assert codes == [400, 400, 400, 429]
