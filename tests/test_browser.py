@@ -94,3 +94,28 @@ def test_wrong_password_shows_a_clear_error(page, live_server):
     user_with_role("regulator_staff", regulator("370100"), username="browser-bad")
     log_in(page, live_server, "browser-bad", "wrong-password")
     assert "用户名或密码错误" in page.inner_text("#login-error")
+
+
+def test_regulator_admin_creates_a_user_after_fixing_a_field_error(page, live_server):
+    from apps.accounts.models import User
+
+    county = regulator("370102")
+    user_with_role("regulator_admin", regulator("370100"), username="browser-admin")
+    log_in(page, live_server, "browser-admin")
+    page.wait_for_url(f"{live_server.url}/gov/")
+    page.goto(f"{live_server.url}/users/")
+    page.click("#user-create")
+    page.fill("#id_username", "browser-made")
+    page.select_option("#id_organisation", str(county.pk))
+    page.check("label:has-text('监管人员') >> xpath=preceding-sibling::input")
+    page.fill("#id_password1", "Wy7#browser-ok")
+    page.fill("#id_password2", "Wy7#browser-typo")
+    page.click("#user-save")
+    assert page.locator(".invalid-feedback[data-field='password2']").count() == 1
+    assert not User.objects.filter(username="browser-made").exists()
+    page.fill("#id_password1", "Wy7#browser-ok")
+    page.fill("#id_password2", "Wy7#browser-ok")
+    page.click("#user-save")
+    page.wait_for_url(f"{live_server.url}/users/")
+    assert "browser-made" in page.inner_text("#user-table")
+    assert User.objects.get(username="browser-made").role_codes == {"regulator_staff"}

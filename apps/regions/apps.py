@@ -7,6 +7,13 @@ class RegionsConfig(AppConfig):
     label = "regions"
     verbose_name = _("Administrative regions")
 
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from .models import Region
+
+        auditlog.register(Region, exclude_fields=["geometry", "path", "depth"])
+
     def load_reference_data(self):
         from .services import load_divisions
 
