@@ -14,11 +14,12 @@ stop worker; stop beat
   >var/log/worker.log 2>&1 & echo $! > var/run/worker.pid
 .venv/bin/celery -A config.celery_app beat -l info -s var/run/celerybeat-schedule \
   >var/log/beat.log 2>&1 & echo $! > var/run/beat.pid
-trap 'stop worker; stop beat' EXIT
+trap 'stop worker; stop beat' EXIT INT TERM
 
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 echo
 echo "Anquan is at http://$HOST:$PORT/  (API docs: /api/docs/, admin: /admin/, health: /readyz)"
 echo "Worker and beat logs: var/log/. Demo logins are listed above."
-exec .venv/bin/uvicorn config.asgi:application --host "$HOST" --port "$PORT" --lifespan off
+# Not exec: when the server stops (Ctrl-C), the trap above stops the worker and beat too.
+.venv/bin/uvicorn config.asgi:application --host "$HOST" --port "$PORT" --lifespan off
