@@ -6,5 +6,9 @@ urlpatterns = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.regions.api.urls")),
     path("", include("apps.enterprises.api.urls")),
+    path("", include("apps.facilities.api.urls")),
+    path("", include("apps.hazards.api.urls")),
+    path("", include("apps.monitoring.api.urls")),
+    path("", include("apps.video.api.urls")),
     path("", include("apps.portal.api.urls")),
 ]

@@ -9,14 +9,16 @@ class EnterprisesConfig(AppConfig):
     label = "enterprises"
     verbose_name = _("Enterprises")
 
+    _read = ["view_enterprise", "view_industry", "view_shutdown"]
+    _regulator = [*_read, "view_annotation", "add_annotation"]
     role_grants = {
-        "regulator_admin": ["view_enterprise", "add_enterprise", "change_enterprise", "view_industry"],
-        "regulator_staff": ["view_enterprise", "view_industry"],
-        "law_enforcement_inspector": ["view_enterprise", "view_industry"],
-        "committee_member_staff": ["view_enterprise", "view_industry"],
-        "*enterprise": ["view_enterprise", "view_industry"],
-        "enterprise_admin": ["change_enterprise"],
-        "enterprise_safety_manager": ["change_enterprise"],
+        "regulator_admin": [*_regulator, "add_enterprise", "change_enterprise"],
+        "regulator_staff": _regulator,
+        "law_enforcement_inspector": _regulator,
+        "committee_member_staff": _read,
+        "*enterprise": _read,
+        "enterprise_admin": ["change_enterprise", "add_shutdown", "change_shutdown"],
+        "enterprise_safety_manager": ["change_enterprise", "add_shutdown", "change_shutdown"],
         "service_provider_staff": ["view_enterprise", "view_industry"],
         "rescue_team_member": ["view_enterprise", "view_industry"],
     }

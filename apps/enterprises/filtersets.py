@@ -15,10 +15,38 @@ class EnterpriseFilterSet(django_filters.FilterSet):
         field_name="industries", to_field_name="code", queryset=Industry.objects.all(), label=_("Industry")
     )
     status = django_filters.ChoiceFilter(choices=OperatingStatus.choices, label=_("Operating status"))
+    scale = django_filters.CharFilter(label=_("scale"))
+    economic_type = django_filters.CharFilter(label=_("economic type"))
+    supervision_level = django_filters.CharFilter(label=_("supervision level"))
+    hazchem_category = django_filters.CharFilter(label=_("hazardous-chemicals category"))
+    dust_kind = django_filters.CharFilter(method="filter_dust_kind", label=_("dust kinds"))
+    dust_workers_min = django_filters.NumberFilter(
+        field_name="dust_workers", lookup_expr="gte", label=_("dust-exposed workers at least")
+    )
+    dust_workers_max = django_filters.NumberFilter(
+        field_name="dust_workers", lookup_expr="lte", label=_("dust-exposed workers at most")
+    )
+    connected = django_filters.BooleanFilter(field_name="monitoring_connected", label=_("connected to monitoring"))
 
     class Meta:
         model = Enterprise
-        fields = ["q", "region", "industry", "status"]
+        fields = [
+            "q",
+            "region",
+            "industry",
+            "status",
+            "scale",
+            "economic_type",
+            "supervision_level",
+            "hazchem_category",
+            "dust_kind",
+            "dust_workers_min",
+            "dust_workers_max",
+            "connected",
+        ]
+
+    def filter_dust_kind(self, queryset, name, value):
+        return queryset.filter(dust_kinds__contains=[value])
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -27,3 +55,9 @@ class EnterpriseFilterSet(django_filters.FilterSet):
     def filter_region(self, queryset, name, value):
         region = Region.objects.filter(code=value.strip()).first()
         return queryset.in_region(region) if region else queryset.none()
+
+
+def register_enterprise_filter(name: str, filter_) -> None:
+    """Apps above this one add filters on their own data (e.g. hazard-source level) from ``ready()``."""
+    filter_.model = Enterprise
+    EnterpriseFilterSet.base_filters[name] = filter_

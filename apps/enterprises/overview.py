@@ -37,8 +37,8 @@ def _base_section(enterprise, user) -> dict:
         "industries": [{"code": i.code, "name": i.name} for i in enterprise.industries.all()],
         "status": enterprise.status,
         "legal_representative": enterprise.legal_representative,
-        "safety_contact": enterprise.safety_contact,
-        "contact_phone": enterprise.contact_phone,
+        "safety_manager": enterprise.safety_manager,
+        "safety_manager_phone": enterprise.safety_manager_phone,
     }
 
 

@@ -141,8 +141,8 @@ class EnterprisePlan:
     industries: list[str]
     address: str = ""
     legal_representative: str = ""
-    safety_contact: str = ""
-    contact_phone: str = ""
+    safety_manager: str = ""
+    safety_manager_phone: str = ""
     status: str = OperatingStatus.OPERATING
 
 
@@ -320,8 +320,8 @@ def plan_enterprises(geo: _Geography) -> list[EnterprisePlan]:
             ["hazardous_chemicals"],
             address="山东省济南市历城区工业北路188号",
             legal_representative="何安泰",
-            safety_contact="高红梅",
-            contact_phone="13806310103",
+            safety_manager="高红梅",
+            safety_manager_phone="13806310103",
         ),
         EnterprisePlan(
             QINGDAO_ENTERPRISE_NAME,
@@ -330,8 +330,8 @@ def plan_enterprises(geo: _Geography) -> list[EnterprisePlan]:
             ["hazardous_chemicals"],
             address="山东省青岛市黄岛区泊里镇港区大道66号",
             legal_representative="许明",
-            safety_contact="许海涛",
-            contact_phone="13806320113",
+            safety_manager="许海涛",
+            safety_manager_phone="13806320113",
         ),
     ]
     names = {p.name for p in fixed}
@@ -366,8 +366,8 @@ def plan_enterprises(geo: _Geography) -> list[EnterprisePlan]:
                 industries,
                 address=f"山东省{city.name}{county.name}{street}{own.randrange(1, 3000)}号",
                 legal_representative=person_name(own),
-                safety_contact=person_name(own),
-                contact_phone=mobile(own),
+                safety_manager=person_name(own),
+                safety_manager_phone=mobile(own),
                 status=OperatingStatus.SUSPENDED if own.random() < SUSPENDED_SHARE else OperatingStatus.OPERATING,
             )
         )
@@ -460,8 +460,8 @@ def _ensure_enterprises(geo: _Geography) -> tuple[dict, int]:
                 # Seeded by the USCC so the identity never depends on the boundaries' shape.
                 location=point_in(p.region.geometry, random.Random(p.uscc)),
                 legal_representative=p.legal_representative,
-                safety_contact=p.safety_contact,
-                contact_phone=p.contact_phone,
+                safety_manager=p.safety_manager,
+                safety_manager_phone=p.safety_manager_phone,
                 status=p.status,
             )
             for p in new_records

@@ -17,6 +17,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 EXTERNAL_PORTAL_URL = env("ANQUAN_EXTERNAL_PORTAL_URL", default="/")
 # Optional map tile server on the deployment's own network ({z}/{x}/{y}); empty draws outlines only.
 ANQUAN_MAP_TILE_URL = env("ANQUAN_MAP_TILE_URL", default="")
+# Key for secrets kept encrypted at rest (gateway HMAC keys); defaults to one derived from SECRET_KEY.
+ANQUAN_SECRETS_KEY = env("ANQUAN_SECRETS_KEY", default="")
 
 DJANGO_APPS = [
     "daphne",
@@ -47,6 +49,10 @@ LOCAL_APPS = [
     "apps.regions",
     "apps.accounts",
     "apps.enterprises",
+    "apps.facilities",
+    "apps.hazards",
+    "apps.monitoring",
+    "apps.video",
     "apps.portal",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -205,6 +211,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RegionKindEnum": "apps.regions.models.RegionKind",
         "OrganisationKindEnum": "apps.accounts.models.OrganisationKind",
+        "OperatingStatusEnum": "apps.enterprises.models.OperatingStatus",
+        "FacilityStatusEnum": "apps.facilities.models.FacilityStatus",
     },
 }
 

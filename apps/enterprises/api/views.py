@@ -1,26 +1,48 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
 
 from apps.core.api.viewsets import ScopedViewSetMixin
+from apps.core.exceptions import InvalidInput
 from apps.core.exports import xlsx_response
 from apps.enterprises import services
 from apps.enterprises.filtersets import EnterpriseFilterSet
-from apps.enterprises.models import Enterprise
+from apps.enterprises.models import Annotation, Enterprise, Shutdown
 from apps.enterprises.overview import build_overview
+from apps.enterprises.quality import completeness
+from apps.enterprises.stats import DIMENSIONS, enterprise_stats
+from apps.regions.models import Region
 
 from .serializers import (
+    AnnotationSerializer,
     EnterpriseBriefSerializer,
     EnterpriseSerializer,
     EnterpriseUpdateSerializer,
     EnterpriseWriteSerializer,
     OverviewSerializer,
+    QualitySerializer,
+    ShutdownSerializer,
+    StatsRowSerializer,
 )
+
+
+def inline_stats_response():
+    from drf_spectacular.utils import inline_serializer
+    from rest_framework import serializers
+
+    return inline_serializer(
+        "EnterpriseStats",
+        {
+            "group_by": serializers.CharField(),
+            "total": serializers.IntegerField(),
+            "rows": StatsRowSerializer(many=True),
+        },
+    )
 
 
 class EnterpriseViewSet(
@@ -33,7 +55,7 @@ class EnterpriseViewSet(
     ordering_fields = ["organisation__name", "updated_at"]
     bbox_filter_field = "location"
     bbox_filter_include_overlapping = True
-    scope_actions = {"overview": "view", "export": "view", "geojson": "view"}
+    scope_actions = {"overview": "view", "export": "view", "geojson": "view", "stats": "view", "quality": "view"}
     lookup_url_kwarg = "id"  # the key is the organisation's; clients call it the enterprise id
 
     @property
@@ -94,6 +116,118 @@ class EnterpriseViewSet(
         """The filtered list as an Excel workbook."""
         return export_enterprises(self.filter_queryset(self.get_queryset()))
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("group_by", enum=list(DIMENSIONS), required=True),
+            OpenApiParameter("within", description="region code whose children the region rows are"),
+        ],
+        responses=inline_stats_response(),
+    )
+    @action(detail=False, methods=["get"])
+    def stats(self, request):
+        """Counts of the filtered enterprises by one dimension (分类统计)."""
+        dimension = request.query_params.get("group_by", "")
+        if dimension not in DIMENSIONS:
+            raise InvalidInput(
+                _("group_by must be one of: %(values)s") % {"values": ", ".join(DIMENSIONS)}, field="group_by"
+            )
+        queryset = self.filter_queryset(self.get_queryset())
+        within = None
+        if dimension == "region":
+            code = request.query_params.get("within") or (
+                Region.objects.filter(path=request.user.access_scope.region_path).values_list("code", flat=True).first()
+            )
+            within = Region.objects.filter(code=code).first() if code else None
+            if code and within is None:
+                raise InvalidInput(_("Unknown region code: %(code)s") % {"code": code}, field="within")
+        rows = enterprise_stats(queryset, dimension, within=within)
+        return Response({"group_by": dimension, "total": queryset.count(), "rows": rows})
+
+    @extend_schema(
+        parameters=[OpenApiParameter("below", float, description="only scores below this (0..1)")],
+        responses=QualitySerializer(many=True),
+    )
+    @action(detail=False, methods=["get"])
+    def quality(self, request):
+        """Completeness of base information (基础数据质量) per enterprise, worst first."""
+        queryset = self.filter_queryset(self.get_queryset())
+        try:
+            below = float(request.query_params.get("below", "1.01"))
+        except ValueError:
+            raise InvalidInput(_("A number is required."), field="below") from None
+        rows = []
+        for enterprise in queryset.iterator(chunk_size=500):
+            result = completeness(enterprise)
+            if result["score"] < below:
+                rows.append({"id": enterprise.pk, "name": enterprise.organisation.name, **result})
+        rows.sort(key=lambda r: (r["score"], r["name"]))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(page)
+
+
+class ShutdownViewSet(
+    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Shutdown periods (停工停产) of enterprises; the enterprise is suspended while one is in force."""
+
+    queryset = Shutdown.objects.select_related("recorded_by").order_by("-starts_on")
+    serializer_class = ShutdownSerializer
+    filterset_fields = ["enterprise"]
+
+    @extend_schema(
+        request=ShutdownSerializer,
+        responses={201: ShutdownSerializer},
+        parameters=[OpenApiParameter("enterprise", int, required=True)],
+    )
+    def create(self, request, *args, **kwargs):
+        data = ShutdownSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enterprise = (
+            Enterprise.objects.for_user(request.user)
+            .filter(pk=request.data.get("enterprise") or request.query_params.get("enterprise"))
+            .first()
+        )
+        if enterprise is None:
+            raise InvalidInput(_("Unknown enterprise."), field="enterprise")
+        shutdown = services.record_shutdown(request.user, enterprise, **data.validated_data)
+        return Response(ShutdownSerializer(shutdown).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ShutdownSerializer, responses=ShutdownSerializer)
+    def update(self, request, *args, **kwargs):
+        shutdown = self.get_object()
+        data = ShutdownSerializer(shutdown, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        if "ends_on" not in data.validated_data or data.validated_data["ends_on"] is None:
+            raise InvalidInput(_("Give the date the shutdown ends."), field="ends_on")
+        shutdown = services.end_shutdown(request.user, shutdown, ends_on=data.validated_data["ends_on"])
+        return Response(ShutdownSerializer(shutdown).data)
+
+
+class AnnotationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Regulators' notes on enterprises (监管批注)."""
+
+    queryset = Annotation.objects.select_related("author").order_by("-created_at")
+    serializer_class = AnnotationSerializer
+    filterset_fields = ["enterprise"]
+
+    @extend_schema(
+        request=AnnotationSerializer,
+        responses={201: AnnotationSerializer},
+        parameters=[OpenApiParameter("enterprise", int, required=True)],
+    )
+    def create(self, request, *args, **kwargs):
+        data = AnnotationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enterprise = (
+            Enterprise.objects.for_user(request.user)
+            .filter(pk=request.data.get("enterprise") or request.query_params.get("enterprise"))
+            .first()
+        )
+        if enterprise is None:
+            raise InvalidInput(_("Unknown enterprise."), field="enterprise")
+        note = services.annotate(request.user, enterprise, data.validated_data["text"])
+        return Response(AnnotationSerializer(note).data, status=status.HTTP_201_CREATED)
+
 
 def export_enterprises(queryset):
     separator = pgettext("separator between list items", ", ")
@@ -107,7 +241,7 @@ def export_enterprises(queryset):
             e.get_status_display(),
             e.address,
             e.legal_representative,
-            e.contact_phone,
+            e.safety_manager_phone,
         )
         for e in queryset.iterator(chunk_size=1000)
     )

@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FacilitiesConfig(AppConfig):
+    """Equipment and facilities (设备设施) of every industry."""
+
+    name = "apps.facilities"
+    label = "facilities"
+    verbose_name = _("Facilities")
+
+    role_grants = {
+        "regulator_admin": ["view_facility", "view_facilitykind", "view_facilitystatuschange"],
+        "regulator_staff": ["view_facility", "view_facilitykind", "view_facilitystatuschange"],
+        "law_enforcement_inspector": ["view_facility", "view_facilitykind", "view_facilitystatuschange"],
+        "committee_member_staff": ["view_facility", "view_facilitykind"],
+        "*enterprise": ["view_facility", "view_facilitykind", "view_facilitystatuschange"],
+        "enterprise_admin": ["add_facility", "change_facility", "add_facilitystatuschange"],
+        "enterprise_safety_manager": ["add_facility", "change_facility", "add_facilitystatuschange"],
+        "service_provider_staff": ["view_facilitykind"],
+        "rescue_team_member": ["view_facilitykind"],
+    }
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from .models import Facility
+
+        auditlog.register(Facility)
+
+    def load_reference_data(self):
+        from .services import load_facility_kinds
+
+        return {"facility_kinds": load_facility_kinds()}

@@ -1,0 +1,130 @@
+"""The verbs of facilities: register, change, and the dated life-cycle (在用/停用/报废)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from apps.core.attributes import check_schema, validate_attributes
+from apps.core.exceptions import InvalidInput
+from apps.enterprises.access import require_enterprise_write
+
+from .models import Facility, FacilityKind, FacilityStatus, FacilityStatusChange
+
+KINDS_FILE = Path(settings.BASE_DIR) / "fixtures" / "facilities" / "facility_kinds.json"
+
+
+@transaction.atomic
+def load_facility_kinds(path: Path = KINDS_FILE) -> int:
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    problems = [f"{r['code']}: {p}" for r in rows for p in check_schema(r.get("attributes", []))]
+    if problems:
+        raise InvalidInput("; ".join(problems[:20]))
+    for sort, row in enumerate(rows):
+        FacilityKind.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "name_en": row.get("name_en", ""),
+                "industries": row.get("industries", []),
+                "parent_kinds": row.get("parent_kinds", []),
+                "attributes": row.get("attributes", []),
+                "sort": row.get("sort", sort),
+            },
+        )
+    return len(rows)
+
+
+def _check_parent(kind: FacilityKind, parent: Facility | None, enterprise) -> None:
+    if parent is None:
+        return
+    if parent.enterprise_id != enterprise.pk:
+        raise InvalidInput(_("The parent facility belongs to another enterprise."), field="parent")
+    if kind.parent_kinds and parent.kind.code not in kind.parent_kinds:
+        raise InvalidInput(
+            _("A %(kind)s cannot sit under a %(parent)s.") % {"kind": kind.name, "parent": parent.kind.name},
+            field="parent",
+        )
+
+
+@transaction.atomic
+def register_facility(
+    actor,
+    *,
+    enterprise,
+    kind: FacilityKind,
+    code: str,
+    name: str,
+    parent=None,
+    attributes=None,
+    location=None,
+    registration_code="",
+) -> Facility:
+    require_enterprise_write(actor, enterprise, Facility, "add")
+    _check_parent(kind, parent, enterprise)
+    facility = Facility(
+        enterprise=enterprise,
+        kind=kind,
+        code=code.strip(),
+        name=name.strip(),
+        parent=parent,
+        attributes=validate_attributes(kind.attributes, attributes),
+        location=location,
+        registration_code=registration_code,
+    )
+    try:
+        with transaction.atomic():
+            facility.save()
+    except IntegrityError:
+        raise InvalidInput(
+            _("Code %(code)s is already used in this enterprise.") % {"code": code}, field="code"
+        ) from None
+    return facility
+
+
+@transaction.atomic
+def update_facility(actor, facility: Facility, **changes) -> Facility:
+    require_enterprise_write(actor, facility.enterprise, Facility, "change")
+    if "attributes" in changes:
+        merged = {**facility.attributes, **(changes.pop("attributes") or {})}
+        facility.attributes = validate_attributes(facility.kind.attributes, merged)
+    if "parent" in changes:
+        _check_parent(facility.kind, changes["parent"], facility.enterprise)
+    for field, value in changes.items():
+        setattr(facility, field, value)
+    try:
+        with transaction.atomic():
+            facility.save()
+    except IntegrityError:
+        raise InvalidInput(
+            _("Code %(code)s is already used in this enterprise.") % {"code": facility.code}, field="code"
+        ) from None
+    return facility
+
+
+@transaction.atomic
+def change_status(
+    actor, facility: Facility, status: str, *, effective_on: dt.date | None = None, reason: str = ""
+) -> FacilityStatusChange:
+    """Put a facility in service, stop (停用) or scrap (报废) it, keeping a dated record; scrapping is final."""
+    require_enterprise_write(actor, facility.enterprise, Facility, "change")
+    if status not in FacilityStatus.values:
+        raise InvalidInput(_("Unknown status %(status)s.") % {"status": status}, field="status")
+    if facility.status == FacilityStatus.SCRAPPED:
+        raise InvalidInput(_("A scrapped facility cannot change status."), field="status")
+    if status == facility.status:
+        raise InvalidInput(_("The facility already has this status."), field="status")
+    facility.status = status
+    facility.save(update_fields=["status", "updated_at"])
+    return FacilityStatusChange.objects.create(
+        facility=facility,
+        status=status,
+        effective_on=effective_on or dt.date.today(),
+        reason=reason,
+        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+    )

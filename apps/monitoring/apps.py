@@ -1,0 +1,42 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MonitoringConfig(AppConfig):
+    """Real-time monitoring (实时监测): monitoring points, gateways, and (later) readings and alarms."""
+
+    name = "apps.monitoring"
+    label = "monitoring"
+    verbose_name = _("Monitoring")
+
+    role_grants = {
+        "regulator_admin": ["view_monitoringpoint", "view_gateway", "view_measurementkind"],
+        "regulator_staff": ["view_monitoringpoint", "view_gateway", "view_measurementkind"],
+        "law_enforcement_inspector": ["view_monitoringpoint", "view_measurementkind"],
+        "committee_member_staff": ["view_monitoringpoint", "view_measurementkind"],
+        "*enterprise": ["view_monitoringpoint", "view_measurementkind"],
+        "enterprise_admin": [
+            "add_monitoringpoint",
+            "change_monitoringpoint",
+            "view_gateway",
+            "add_gateway",
+            "change_gateway",
+        ],
+        "enterprise_safety_manager": ["add_monitoringpoint", "change_monitoringpoint", "view_gateway"],
+        "control_room_duty_officer": ["view_gateway"],
+        "service_provider_staff": ["view_measurementkind"],
+        "rescue_team_member": ["view_measurementkind"],
+    }
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from .models import Gateway, MonitoringPoint
+
+        auditlog.register(MonitoringPoint)
+        auditlog.register(Gateway, exclude_fields=["secret_encrypted"])
+
+    def load_reference_data(self):
+        from .services import load_measurement_kinds
+
+        return {"measurement_kinds": load_measurement_kinds()}

@@ -1,0 +1,103 @@
+"""Monitoring points (监测指标), their kinds, and the gateways (采集网关) that report them."""
+
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import SoftDeleteModel, TimeStampedModel
+from apps.core.scoping import ScopedQuerySet
+
+
+class Signal(models.TextChoices):
+    ANALOG = "analog", _("Analog")  # 模拟量
+    SWITCH = "switch", _("Switch")  # 开关量
+
+
+class MeasurementKind(models.Model):
+    """What a point measures (监测指标类型): temperature, pressure, %LEL, ppm, switch signal, …"""
+
+    code = models.SlugField(_("code"), max_length=48, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    name_en = models.CharField(_("English name"), max_length=96, blank=True)
+    unit = models.CharField(_("unit"), max_length=16, blank=True)
+    signal = models.CharField(_("signal"), max_length=8, choices=Signal.choices, default=Signal.ANALOG)
+    industries = ArrayField(models.CharField(max_length=32), default=list, blank=True)
+    typical_low = models.FloatField(null=True, blank=True)
+    typical_high = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("measurement kind")
+        verbose_name_plural = _("measurement kinds")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Gateway(TimeStampedModel):
+    """A data-collection gateway of one enterprise (contract §2): an id and an HMAC secret."""
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT, related_name="gateways")
+    gateway_id = models.SlugField(_("gateway id"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=128, blank=True)
+    secret_encrypted = models.TextField(editable=False)
+    secret_hint = models.CharField(_("secret (first characters)"), max_length=8, editable=False)
+    is_enabled = models.BooleanField(_("enabled"), default=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+
+    scope_organisation_field = "enterprise__organisation"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("gateway")
+        verbose_name_plural = _("gateways")
+        ordering = ["gateway_id"]
+
+    def __str__(self):
+        return self.gateway_id
+
+
+class MonitoringPointQuerySet(ScopedQuerySet):
+    def active(self):
+        return self.filter(deleted=False)
+
+    def in_use(self):
+        return self.active().filter(in_use=True)
+
+
+class MonitoringPoint(SoftDeleteModel):
+    """A monitored indicator on a facility (监测点位): code unique within its enterprise, thresholds
+    low-low ≤ low ≤ high ≤ high-high (any may be empty) inside the measuring range."""
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT, related_name="points")
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="points")
+    code = models.CharField(_("code"), max_length=64)
+    name = models.CharField(_("name"), max_length=128)
+    kind = models.ForeignKey(MeasurementKind, on_delete=models.PROTECT, related_name="points")
+    unit = models.CharField(_("unit"), max_length=16, blank=True)
+    range_low = models.FloatField(_("range low"), null=True, blank=True)
+    range_high = models.FloatField(_("range high"), null=True, blank=True)
+    low_low = models.FloatField(_("low-low"), null=True, blank=True)
+    low = models.FloatField(_("low"), null=True, blank=True)
+    high = models.FloatField(_("high"), null=True, blank=True)
+    high_high = models.FloatField(_("high-high"), null=True, blank=True)
+    bit_number = models.CharField(_("bit number"), max_length=64, blank=True)  # 位号
+    period_s = models.PositiveIntegerField(_("expected reporting period (s)"), default=60)
+    position = models.CharField(_("position"), max_length=255, blank=True)
+    location = models.PointField(_("location"), srid=4326, null=True, blank=True)
+    in_use = models.BooleanField(_("in use"), default=True, db_index=True)
+
+    scope_organisation_field = "enterprise__organisation"
+    objects = MonitoringPointQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("monitoring point")
+        verbose_name_plural = _("monitoring points")
+        ordering = ["enterprise", "code"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "code"], name="point_code_per_enterprise")]
+        indexes = [models.Index(fields=["facility", "in_use"], name="point_facility_inuse_idx")]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    THRESHOLDS = ("low_low", "low", "high", "high_high")

@@ -1,0 +1,164 @@
+"""The verbs of monitoring configuration: points with their thresholds, and gateways."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from apps.core import secrets as secret_store
+from apps.core.exceptions import InvalidInput
+from apps.enterprises.access import require_enterprise_write
+
+from .models import Gateway, MeasurementKind, MonitoringPoint
+
+KINDS_FILE = Path(settings.BASE_DIR) / "fixtures" / "facilities" / "measurement_kinds.json"
+
+
+@transaction.atomic
+def load_measurement_kinds(path: Path = KINDS_FILE) -> int:
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    for row in rows:
+        low, high = (row.get("typical_range") or [None, None])[:2]
+        MeasurementKind.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "name_en": row.get("name_en", ""),
+                "unit": row.get("unit", ""),
+                "signal": row.get("signal", "analog"),
+                "industries": row.get("industries", []),
+                "typical_low": low,
+                "typical_high": high,
+            },
+        )
+    return len(rows)
+
+
+def threshold_errors(values: dict) -> dict:
+    """Field errors when thresholds are out of order or outside the measuring range."""
+    errors = {}
+    for name, value in values.items():
+        if value is not None and not math.isfinite(value):
+            errors[name] = [_("A finite number is required.")]
+            values = {**values, name: None}
+    low, high = values.get("range_low"), values.get("range_high")
+    if low is not None and high is not None and low >= high:
+        errors["range_high"] = [_("The top of the range must be above its bottom.")]
+    given = [(f, values.get(f)) for f in MonitoringPoint.THRESHOLDS if values.get(f) is not None]
+    for (name_a, a), (name_b, b) in zip(given, given[1:], strict=False):
+        if a > b:
+            errors[name_b] = [_("%(b)s must not be below %(a)s.") % {"b": name_b, "a": name_a}]
+    for name, value in given:
+        if (low is not None and value < low) or (high is not None and value > high):
+            errors.setdefault(name, []).append(_("Outside the measuring range."))
+    return errors
+
+
+def _validated_point(point: MonitoringPoint) -> None:
+    values = {f: getattr(point, f) for f in ("range_low", "range_high", *MonitoringPoint.THRESHOLDS)}
+    errors = threshold_errors(values)
+    if point.facility.enterprise_id != point.enterprise_id:
+        errors["facility"] = [_("The facility belongs to another enterprise.")]
+    if point.kind.signal == "switch" and any(values[f] is not None for f in MonitoringPoint.THRESHOLDS):
+        errors["kind"] = [_("A switch signal has no analog thresholds.")]
+    if errors:
+        raise InvalidInput(_("The monitoring point is invalid."), errors=errors)
+
+
+def _save(point: MonitoringPoint) -> MonitoringPoint:
+    _validated_point(point)
+    try:
+        with transaction.atomic():
+            point.save()
+    except IntegrityError:
+        raise InvalidInput(
+            _("Code %(code)s is already used in this enterprise.") % {"code": point.code}, field="code"
+        ) from None
+    return point
+
+
+@transaction.atomic
+def create_point(actor, *, facility, kind: MeasurementKind, code: str, name: str, **fields) -> MonitoringPoint:
+    require_enterprise_write(actor, facility.enterprise, MonitoringPoint, "add")
+    fields.setdefault("unit", kind.unit)
+    point = MonitoringPoint(
+        enterprise=facility.enterprise, facility=facility, kind=kind, code=code.strip(), name=name.strip(), **fields
+    )
+    return _save(point)
+
+
+@transaction.atomic
+def update_point(actor, point: MonitoringPoint, **changes) -> MonitoringPoint:
+    require_enterprise_write(actor, point.enterprise, MonitoringPoint, "change")
+    for field, value in changes.items():
+        setattr(point, field, value)
+    return _save(point)
+
+
+@transaction.atomic
+def retire_point(actor, point: MonitoringPoint) -> MonitoringPoint:
+    """Soft delete: the point leaves lists and ingestion but its record (and code) stays."""
+    require_enterprise_write(actor, point.enterprise, MonitoringPoint, "change")
+    point.deleted, point.in_use = True, False
+    point.save(update_fields=["deleted", "in_use", "updated_at"])
+    return point
+
+
+# A gateway id is also the MQTT username and a topic level (contract §2): a slug, 3–64 characters.
+GATEWAY_ID = re.compile(r"^[-a-zA-Z0-9_]{3,64}$")
+
+
+@transaction.atomic
+def create_gateway(actor, *, enterprise, gateway_id: str, name: str = "") -> tuple[Gateway, str]:
+    """A gateway with a new secret; the secret is returned once and kept only encrypted."""
+    require_enterprise_write(actor, enterprise, Gateway, "add")
+    gateway_id = (gateway_id or "").strip()
+    if not GATEWAY_ID.match(gateway_id):
+        raise InvalidInput(_("A gateway id has 3 to 64 letters, digits, hyphens or underscores."), field="gateway_id")
+    taken = InvalidInput(_("Gateway id %(id)s is already registered.") % {"id": gateway_id}, field="gateway_id")
+    if Gateway.objects.filter(gateway_id=gateway_id).exists():
+        raise taken
+    secret = secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():
+            gateway = Gateway.objects.create(
+                enterprise=enterprise,
+                gateway_id=gateway_id,
+                name=name,
+                secret_encrypted=secret_store.encrypt(secret),
+                secret_hint=secret[:4],
+            )
+    except IntegrityError:  # registered concurrently
+        raise taken from None
+    return gateway, secret
+
+
+@transaction.atomic
+def update_gateway(actor, gateway: Gateway, **changes) -> Gateway:
+    """Rename, enable or disable a gateway (a disabled gateway's requests are refused, contract §2)."""
+    require_enterprise_write(actor, gateway.enterprise, Gateway, "change")
+    for field, value in changes.items():
+        setattr(gateway, field, value)
+    gateway.save(update_fields=[*changes, "updated_at"])
+    return gateway
+
+
+@transaction.atomic
+def rotate_gateway_secret(actor, gateway: Gateway) -> str:
+    require_enterprise_write(actor, gateway.enterprise, Gateway, "change")
+    secret = secrets.token_urlsafe(32)
+    gateway.secret_encrypted, gateway.secret_hint = secret_store.encrypt(secret), secret[:4]
+    gateway.save(update_fields=["secret_encrypted", "secret_hint", "updated_at"])
+    return secret
+
+
+def gateway_secret(gateway: Gateway) -> str | None:
+    """The HMAC key, for the ingestion path only."""
+    return secret_store.decrypt(gateway.secret_encrypted)
