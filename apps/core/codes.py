@@ -20,6 +20,11 @@ def codes_of(table: str) -> dict[str, str]:
     return dict(CodeItem.objects.filter(table=table).order_by("sort", "code").values_list("code", "name"))
 
 
+def codes_where(table: str, **extra) -> list[str]:
+    """Codes of ``table`` whose extra properties match, e.g. ``codes_where("hazchem_category", sd_scope=True)``."""
+    return list(CodeItem.objects.filter(table=table, extra__contains=extra).values_list("code", flat=True))
+
+
 def choices_of(table: str) -> list[tuple[str, str]]:
     return list(codes_of(table).items())
 
@@ -49,7 +54,12 @@ def load_code_tables(directory: Path = CODES_DIR) -> dict:
             CodeItem.objects.update_or_create(
                 table=table,
                 code=str(item["code"]),
-                defaults={"name": item["name"], "name_en": item.get("name_en", ""), "sort": item.get("sort", sort)},
+                defaults={
+                    "name": item["name"],
+                    "name_en": item.get("name_en", ""),
+                    "sort": item.get("sort", sort),
+                    "extra": {k: v for k, v in item.items() if k not in ("code", "name", "name_en", "sort")},
+                },
             )
             seen.append(str(item["code"]))
         CodeItem.objects.filter(table=table).exclude(code__in=seen).delete()

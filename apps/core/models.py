@@ -32,6 +32,7 @@ class CodeItem(models.Model):
     name = models.CharField(_("name"), max_length=128)
     name_en = models.CharField(_("English name"), max_length=128, blank=True)
     sort = models.PositiveIntegerField(default=0)
+    extra = models.JSONField(_("extra properties"), default=dict, blank=True)  # e.g. {"sd_scope": true}
 
     class Meta:
         verbose_name = _("code")

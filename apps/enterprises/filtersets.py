@@ -27,6 +27,10 @@ class EnterpriseFilterSet(django_filters.FilterSet):
         field_name="dust_workers", lookup_expr="lte", label=_("dust-exposed workers at most")
     )
     connected = django_filters.BooleanFilter(field_name="monitoring_connected", label=_("connected to monitoring"))
+    sd_hazchem = django_filters.BooleanFilter(
+        method="filter_sd_hazchem",
+        label=_("within the Shandong hazardous-chemicals guides (production, storage, use permit)"),
+    )
 
     class Meta:
         model = Enterprise
@@ -44,6 +48,12 @@ class EnterpriseFilterSet(django_filters.FilterSet):
             "dust_workers_max",
             "connected",
         ]
+
+    def filter_sd_hazchem(self, queryset, name, value):
+        from apps.core.codes import codes_where
+
+        codes = codes_where("hazchem_category", sd_scope=True)
+        return queryset.filter(hazchem_category__in=codes) if value else queryset.exclude(hazchem_category__in=codes)
 
     def filter_dust_kind(self, queryset, name, value):
         return queryset.filter(dust_kinds__contains=[value])

@@ -84,6 +84,7 @@ def _by_field(queryset, field: str, labels: dict):
 def enterprise_stats(queryset, dimension: str, *, within: Region | None = None) -> list[dict]:
     """Counts of ``queryset`` by ``dimension``. Each enterprise counts once, except by industry, where
     an enterprise of two industries counts in both."""
+    queryset = queryset.order_by()  # an ordering would join the GROUP BY
     if dimension == "region":
         return _by_region(queryset, within or Region.objects.get(kind="province"))
     if dimension == "industry":

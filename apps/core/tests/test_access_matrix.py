@@ -192,3 +192,60 @@ def test_disabled_user_sees_nothing_even_with_a_session(api, world):
     login(api, user)
     response = api.get("/api/v1/enterprises/")
     assert response.status_code in (401, 403) or response.json()["count"] == 0
+
+
+@pytest.fixture
+def records(world):
+    """One facility, point, hazard source, camera and gateway for each enterprise of the world."""
+    from apps.facilities.models import Facility, FacilityKind
+    from apps.hazards.services import register_hazard_source
+    from apps.monitoring.models import MeasurementKind, MonitoringPoint
+    from apps.monitoring.services import create_gateway
+    from apps.video.models import Camera
+
+    kind = FacilityKind.objects.get(code="tank_farm")
+    measurement = MeasurementKind.objects.get(code="temperature")
+    for n, key in enumerate(ALL_ENTERPRISES):
+        ent = world[key]
+        facility = Facility.objects.create(enterprise=ent, kind=kind, code=f"F-{key}", name="罐区")
+        MonitoringPoint.objects.create(
+            enterprise=ent, facility=facility, kind=measurement, code=f"P-{key}", name="温度"
+        )
+        register_hazard_source(
+            None,
+            enterprise=ent,
+            code=f"H-{key}",
+            name="罐区",
+            exposed_population=0,
+            substances=[{"name": "氨", "quantity_t": 20}],
+        )
+        Camera.objects.create(enterprise=ent, facility=facility, code=f"3701020000132{n:07d}", name="罐区摄像机")
+        create_gateway(None, enterprise=ent, gateway_id=f"gw-{key.replace('_', '-')}")
+    return world
+
+
+RECORD_ENDPOINTS = ["facilities", "monitoring-points", "hazard-sources", "cameras"]
+
+
+@pytest.mark.parametrize("endpoint", RECORD_ENDPOINTS)
+@pytest.mark.parametrize("who", ["jinan_staff", "lixia_staff", "ent_lixia_operator", "ent_qingdao_safety", "ops"])
+def test_enterprise_records_follow_jurisdiction(api, records, endpoint, who):
+    login(api, records["users"][who])
+    listed = {r["enterprise"] for r in api.get(f"/api/v1/{endpoint}/?page_size=100").json()["results"]}
+    assert listed == {records[k].pk for k in ENTERPRISE_VISIBILITY[who]}
+
+
+@pytest.mark.parametrize("endpoint", RECORD_ENDPOINTS)
+def test_agency_without_grants_sees_no_enterprise_records(api, records, endpoint):
+    login(api, records["users"]["agency_staff"])
+    response = api.get(f"/api/v1/{endpoint}/")
+    assert response.status_code == 403 or response.json()["count"] == 0
+
+
+def test_gateways_are_for_the_enterprise_and_its_regulators_only(api, records):
+    login(api, records["users"]["ent_lixia_admin"])
+    assert [g["enterprise"] for g in api.get("/api/v1/gateways/").json()["results"]] == [records["ent_lixia"].pk]
+    login(api, records["users"]["ent_lixia_operator"])
+    assert api.get("/api/v1/gateways/").status_code == 403  # operators do not manage gateways
+    login(api, records["users"]["qingdao_staff"])
+    assert [g["enterprise"] for g in api.get("/api/v1/gateways/").json()["results"]] == [records["ent_qingdao"].pk]
