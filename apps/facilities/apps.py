@@ -28,6 +28,12 @@ class FacilitiesConfig(AppConfig):
 
         auditlog.register(Facility)
 
+        from apps.enterprises.overview import register_section
+
+        from .services import overview_section
+
+        register_section("facilities", overview_section, order=20)
+
     def load_reference_data(self):
         from .services import load_facility_kinds
 

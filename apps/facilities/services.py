@@ -128,3 +128,21 @@ def change_status(
         reason=reason,
         recorded_by=actor if actor is not None and actor.is_authenticated else None,
     )
+
+
+def overview_section(enterprise, user) -> dict:
+    """Facilities of an enterprise for its one-screen page: counts by kind and status, and the list."""
+    from django.db.models import Count
+
+    facilities = Facility.objects.active().filter(enterprise=enterprise)
+    by_kind = facilities.values("kind__code", "kind__name").annotate(n=Count("pk")).order_by("kind__name")
+    by_status = dict(facilities.values_list("status").annotate(n=Count("pk")).order_by())
+    return {
+        "total": sum(by_status.values()),
+        "by_status": by_status,
+        "by_kind": [{"code": r["kind__code"], "name": r["kind__name"], "count": r["n"]} for r in by_kind],
+        "items": [
+            {"id": f.pk, "code": f.code, "name": f.name, "kind": f.kind.name, "status": f.status, "parent": f.parent_id}
+            for f in facilities.select_related("kind").order_by("code")[:200]
+        ],
+    }

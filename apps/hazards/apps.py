@@ -31,6 +31,12 @@ class HazardsConfig(AppConfig):
         auditlog.register(HazardSourceSubstance)
         self._register_enterprise_filters()
 
+        from apps.enterprises.overview import register_section
+
+        from .services import overview_section
+
+        register_section("hazard_sources", overview_section, order=30)
+
     @staticmethod
     def _register_enterprise_filters():
         import django_filters

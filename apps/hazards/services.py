@@ -301,3 +301,28 @@ def load_gb18218_tables(directory: Path = TABLES_DIR) -> dict:
     for row in read("levels.json"):
         HazardLevel.objects.update_or_create(level=row["level"], defaults={"name": row["name"], "min_r": row["min_r"]})
     return {"categories": len(categories), "substances": len(names), "toxic_gases": len(toxic)}
+
+
+def overview_section(enterprise, user) -> list[dict]:
+    """Hazard sources of an enterprise for its one-screen page."""
+    return [
+        {
+            "id": h.pk,
+            "code": h.code,
+            "name": h.name,
+            "is_major": h.is_major,
+            "level": h.level,
+            "R": float(h.r_value),
+            "S": float(h.s_value),
+            "filing_status": h.get_filing_status_display(),
+        }
+        for h in HazardSource.objects.active().filter(enterprise=enterprise).order_by("level", "code")
+    ]
+
+
+def with_best_level(enterprises):
+    """Annotate enterprises with ``hazard_level``: the highest grade (lowest number) of their major sources."""
+    from django.db.models import OuterRef, Subquery
+
+    best = HazardSource.objects.major().filter(enterprise=OuterRef("pk")).order_by("level").values("level")[:1]
+    return enterprises.annotate(hazard_level=Subquery(best))

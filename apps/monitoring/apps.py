@@ -36,6 +36,12 @@ class MonitoringConfig(AppConfig):
         auditlog.register(MonitoringPoint)
         auditlog.register(Gateway, exclude_fields=["secret_encrypted"])
 
+        from apps.enterprises.overview import register_section
+
+        from .services import overview_section
+
+        register_section("monitoring", overview_section, order=40)
+
     def load_reference_data(self):
         from .services import load_measurement_kinds
 

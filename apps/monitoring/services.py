@@ -162,3 +162,19 @@ def rotate_gateway_secret(actor, gateway: Gateway) -> str:
 def gateway_secret(gateway: Gateway) -> str | None:
     """The HMAC key, for the ingestion path only."""
     return secret_store.decrypt(gateway.secret_encrypted)
+
+
+def overview_section(enterprise, user) -> dict:
+    """Monitoring configuration of an enterprise for its one-screen page (readings and alarms come later)."""
+    from django.db.models import Count
+
+    points = MonitoringPoint.objects.in_use().filter(enterprise=enterprise)
+    by_kind = points.values("kind__name").annotate(n=Count("pk")).order_by("-n")
+    return {
+        "points": points.count(),
+        "by_kind": [{"name": r["kind__name"], "count": r["n"]} for r in by_kind],
+        "gateways": [
+            {"gateway_id": g.gateway_id, "enabled": g.is_enabled, "last_seen_at": g.last_seen_at}
+            for g in Gateway.objects.filter(enterprise=enterprise)
+        ],
+    }

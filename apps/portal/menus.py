@@ -34,6 +34,8 @@ GOV_MODULES = (
     Module("dashboard", _("Overview"), "speedometer2", "portal:gov-home"),
     Module("map", _("One map"), "map", "portal:gov-home"),
     Module("enterprises", _("Enterprises"), "buildings", "portal:gov-enterprises"),
+    Module("stats", _("Enterprise statistics"), "pie-chart", "portal:gov-stats"),
+    Module("hazard_sources", _("Major hazard sources"), "radioactive", "portal:gov-hazard-sources"),
     Module("monitoring", _("Real-time monitoring"), "activity"),
     Module("risk", _("Risk and warnings"), "exclamation-triangle"),
     Module("dual_prevention", _("Dual prevention"), "shield-check"),
@@ -48,6 +50,12 @@ GOV_MODULES = (
 )
 ENT_MODULES = (
     Module("home", _("My enterprise"), "building", "portal:ent-home"),
+    Module("profile", _("Base information"), "card-list", "portal:ent-profile"),
+    Module("facilities", _("Facilities"), "diagram-3", "portal:ent-facilities"),
+    Module("hazard_sources", _("Major hazard sources"), "radioactive", "portal:ent-hazard-sources"),
+    Module("points", _("Monitoring points"), "speedometer", "portal:ent-points"),
+    Module("gateways", _("Gateways"), "router", "portal:ent-gateways"),
+    Module("cameras", _("Cameras"), "camera-video", "portal:ent-cameras"),
     Module("monitoring", _("Real-time monitoring"), "activity"),
     Module("dual_prevention", _("Dual prevention"), "shield-check"),
     Module("special_works", _("Special works"), "tools"),

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import registry_views as registry
 from . import views
 
 app_name = "portal"
@@ -11,7 +12,24 @@ urlpatterns = [
     path("gov/", views.GovHomeView.as_view(), name="gov-home"),
     path("gov/enterprises/", views.EnterpriseListView.as_view(), name="gov-enterprises"),
     path("gov/enterprises/<int:pk>/", views.EnterpriseDetailView.as_view(), name="gov-enterprise"),
+    path("gov/stats/", registry.GovStatsView.as_view(), name="gov-stats"),
+    path("gov/hazard-sources/", registry.GovHazardSourceListView.as_view(), name="gov-hazard-sources"),
     path("ent/", views.EntHomeView.as_view(), name="ent-home"),
+    path("ent/profile/", registry.EntProfileView.as_view(), name="ent-profile"),
+    path("ent/facilities/", registry.EntFacilityListView.as_view(), name="ent-facilities"),
+    path("ent/facilities/new/", registry.EntFacilityFormView.as_view(), name="ent-facility-create"),
+    path("ent/facilities/<int:pk>/", registry.EntFacilityFormView.as_view(), name="ent-facility-edit"),
+    path("ent/facilities/<int:pk>/status/", registry.EntFacilityStatusView.as_view(), name="ent-facility-status"),
+    path("ent/hazard-sources/", registry.EntHazardSourceListView.as_view(), name="ent-hazard-sources"),
+    path("ent/hazard-sources/new/", registry.EntHazardSourceFormView.as_view(), name="ent-hazard-source-create"),
+    path("ent/hazard-sources/<int:pk>/", registry.EntHazardSourceFormView.as_view(), name="ent-hazard-source-edit"),
+    path("ent/points/", registry.EntPointListView.as_view(), name="ent-points"),
+    path("ent/points/new/", registry.EntPointFormView.as_view(), name="ent-point-create"),
+    path("ent/points/<int:pk>/", registry.EntPointFormView.as_view(), name="ent-point-edit"),
+    path("ent/cameras/", registry.EntCameraListView.as_view(), name="ent-cameras"),
+    path("ent/cameras/new/", registry.EntCameraFormView.as_view(), name="ent-camera-create"),
+    path("ent/cameras/<int:pk>/", registry.EntCameraFormView.as_view(), name="ent-camera-edit"),
+    path("ent/gateways/", registry.EntGatewayView.as_view(), name="ent-gateways"),
     path("users/", views.UserListView.as_view(), name="users"),
     path("users/new/", views.UserCreateView.as_view(), name="user-create"),
     path("users/<int:pk>/", views.UserEditView.as_view(), name="user-edit"),

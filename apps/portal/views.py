@@ -19,6 +19,8 @@ from apps.enterprises.api.views import export_enterprises
 from apps.enterprises.filtersets import EnterpriseFilterSet
 from apps.enterprises.models import Enterprise
 from apps.enterprises.overview import build_overview
+from apps.enterprises.services import annotate
+from apps.hazards.services import with_best_level
 from apps.regions.models import Region
 
 from .forms import LoginForm, UserCreateForm, UserEditForm, apply_domain_error
@@ -96,7 +98,7 @@ class EnterpriseListView(GovernmentEndMixin, JurisdictionScopedMixin, ListView):
     template_name = "portal/enterprise_list.html"
 
     def get_queryset(self):
-        base = super().get_queryset().active().with_organisation().order_by("organisation__name")
+        base = with_best_level(super().get_queryset().active().with_organisation()).order_by("organisation__name")
         self.filterset = EnterpriseFilterSet(self.request.GET or None, queryset=base, request=self.request)
         return self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else base
 
@@ -120,7 +122,22 @@ class EnterpriseDetailView(GovernmentEndMixin, JurisdictionScopedMixin, DetailVi
         return super().get_queryset().with_organisation()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(overview=build_overview(self.object, self.request.user), **kwargs)
+        notes = (
+            self.object.annotations.select_related("author")[:20]
+            if self.request.user.has_perm("enterprises.view_annotation")
+            else []
+        )
+        return super().get_context_data(overview=build_overview(self.object, self.request.user), notes=notes, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        """A regulator's note on the enterprise (监管批注)."""
+        self.object = self.get_object()
+        try:
+            annotate(request.user, self.object, request.POST.get("text", ""))
+            messages.success(request, _("Note saved."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("portal:gov-enterprise", pk=self.object.pk)
 
 
 class EntHomeView(EnterpriseEndMixin, TemplateView):

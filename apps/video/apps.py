@@ -25,3 +25,9 @@ class VideoConfig(AppConfig):
         from .models import Camera
 
         auditlog.register(Camera)
+
+        from apps.enterprises.overview import register_section
+
+        from .services import overview_section
+
+        register_section("video", overview_section, order=50)

@@ -83,3 +83,19 @@ def retire_camera(actor, camera: Camera) -> Camera:
     camera.deleted, camera.in_use = True, False
     camera.save(update_fields=["deleted", "in_use", "updated_at"])
     return camera
+
+
+def overview_section(enterprise, user) -> list[dict]:
+    """Cameras of an enterprise for its one-screen page (links to streams, never video itself)."""
+    from .models import Camera
+
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "position": c.position,
+            "in_use": c.in_use,
+            "facility": c.facility.name if c.facility_id else "",
+        }
+        for c in Camera.objects.active().filter(enterprise=enterprise).select_related("facility")
+    ]
