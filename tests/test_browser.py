@@ -119,3 +119,42 @@ def test_regulator_admin_creates_a_user_after_fixing_a_field_error(page, live_se
     page.wait_for_url(f"{live_server.url}/users/")
     assert "browser-made" in page.inner_text("#user-table")
     assert User.objects.get(username="browser-made").role_codes == {"regulator_staff"}
+
+
+def test_enterprise_registers_a_facility_and_the_regulator_sees_it_on_statistics_and_map(page, live_server):
+    from apps.facilities.models import Facility
+    from apps.hazards.services import register_hazard_source
+
+    ent = enterprise("370102", name="浏览器危化有限公司")
+    user_with_role("enterprise_admin", ent.organisation, username="browser-ent-admin")
+    user_with_role("regulator_staff", regulator("370100"), username="browser-reg")
+    register_hazard_source(
+        None,
+        enterprise=ent,
+        code="HS",
+        name="液氨罐区",
+        exposed_population=60,
+        substances=[{"name": "液氨", "quantity_t": 300}],
+    )
+
+    log_in(page, live_server, "browser-ent-admin")
+    page.wait_for_url(f"{live_server.url}/ent/")
+    page.goto(f"{live_server.url}/ent/facilities/")
+    page.select_option("#facility-kind", "tank_farm")
+    page.click("#facility-add")
+    page.fill("#id_code", "TF-B1")
+    page.fill("#id_name", "液氨罐区")
+    page.click("#facility-save")
+    page.wait_for_url(f"{live_server.url}/ent/facilities/")
+    assert "TF-B1" in page.inner_text("#facility-table")
+    assert Facility.objects.filter(enterprise=ent, code="TF-B1").exists()
+    page.click("#logout")
+
+    log_in(page, live_server, "browser-reg")
+    page.wait_for_url(f"{live_server.url}/gov/")
+    page.goto(f"{live_server.url}/gov/stats/?group_by=industry")
+    assert page.inner_text("#stats-total") == "1"
+    assert page.locator("#stats-chart canvas").count() >= 1
+    page.goto(f"{live_server.url}/gov/hazard-sources/")
+    page.wait_for_selector("#hazard-map[data-loaded='1']")
+    assert "液氨罐区" in page.inner_text("#hazard-table")
