@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("apps.hazards.api.urls")),
     path("", include("apps.monitoring.api.urls")),
     path("", include("apps.video.api.urls")),
+    path("", include("apps.imports.api.urls")),
     path("", include("apps.portal.api.urls")),
 ]

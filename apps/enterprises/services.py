@@ -141,6 +141,9 @@ def register_enterprise(actor, *, name, uscc, region, industries=(), **base) -> 
 @transaction.atomic
 def update_enterprise(actor, enterprise: Enterprise, **changes) -> Enterprise:
     """Change an enterprise's base information (信息维护); identity (USCC, region) stays with regulators."""
+    from .access import require_enterprise_write
+
+    require_enterprise_write(actor, enterprise, Enterprise, "change")
     organisation = enterprise.organisation
     if "name" in changes:
         organisation.name = changes.pop("name")

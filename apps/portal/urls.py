@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import registry_views as registry
-from . import views
+from . import views, views_imports
 
 app_name = "portal"
 urlpatterns = [
@@ -34,4 +34,6 @@ urlpatterns = [
     path("users/new/", views.UserCreateView.as_view(), name="user-create"),
     path("users/<int:pk>/", views.UserEditView.as_view(), name="user-edit"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("imports/", views_imports.ImportListView.as_view(), name="imports"),
+    path("imports/<int:pk>/", views_imports.ImportJobView.as_view(), name="import-job"),
 ]

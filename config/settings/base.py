@@ -53,6 +53,7 @@ LOCAL_APPS = [
     "apps.hazards",
     "apps.monitoring",
     "apps.video",
+    "apps.imports",
     "apps.portal",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS

@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+
+from apps.core.api.routers import OptionalSlashRouter
 
 from . import views
 
-router = DefaultRouter(trailing_slash="/?")
+router = OptionalSlashRouter()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("users", views.UserViewSet, basename="user")
 router.register("roles", views.RoleViewSet, basename="role")

@@ -40,3 +40,13 @@ def test_schema_and_docs_are_served(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()  # the UI is served from our own static files
+
+
+@pytest.mark.django_db
+def test_routes_answer_with_and_without_trailing_slash(api):
+    from apps.accounts.tests.factories import regulator, user_with_role
+
+    api.force_authenticate(user_with_role("regulator_staff", regulator("370100")))
+    assert api.get("/api/v1/enterprises").status_code == 200
+    assert api.get("/api/v1/enterprises/").status_code == 200
+    assert api.get("/api/v1/regions/370102").status_code == 200

@@ -1,8 +1,8 @@
-from rest_framework.routers import DefaultRouter
+from apps.core.api.routers import OptionalSlashRouter
 
 from .views import AnnotationViewSet, EnterpriseViewSet, ShutdownViewSet
 
-router = DefaultRouter(trailing_slash="/?")
+router = OptionalSlashRouter()
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("shutdowns", ShutdownViewSet, basename="shutdown")
 router.register("annotations", AnnotationViewSet, basename="annotation")

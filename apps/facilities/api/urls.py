@@ -1,8 +1,8 @@
-from rest_framework.routers import DefaultRouter
+from apps.core.api.routers import OptionalSlashRouter
 
 from .views import FacilityKindViewSet, FacilityViewSet
 
-router = DefaultRouter(trailing_slash="/?")
+router = OptionalSlashRouter()
 router.register("facility-kinds", FacilityKindViewSet, basename="facility-kind")
 router.register("facilities", FacilityViewSet, basename="facility")
 urlpatterns = router.urls

@@ -1,9 +1,10 @@
 from django.urls import re_path
-from rest_framework.routers import DefaultRouter
+
+from apps.core.api.routers import OptionalSlashRouter
 
 from .views import AssessView, HazardCategoryViewSet, HazardSourceViewSet, SubstanceViewSet
 
-router = DefaultRouter(trailing_slash="/?")
+router = OptionalSlashRouter()
 router.register("hazard-sources", HazardSourceViewSet, basename="hazard-source")
 router.register("gb18218/categories", HazardCategoryViewSet, basename="hazard-category")
 router.register("gb18218/substances", SubstanceViewSet, basename="substance")

@@ -1,7 +1,7 @@
-from rest_framework.routers import DefaultRouter
+from apps.core.api.routers import OptionalSlashRouter
 
 from .views import RegionViewSet
 
-router = DefaultRouter(trailing_slash="/?")
+router = OptionalSlashRouter()
 router.register("regions", RegionViewSet, basename="region")
 urlpatterns = router.urls

@@ -1,7 +1,7 @@
-from rest_framework.routers import DefaultRouter
+from apps.core.api.routers import OptionalSlashRouter
 
 from .views import CameraViewSet
 
-router = DefaultRouter(trailing_slash="/?")
+router = OptionalSlashRouter()
 router.register("cameras", CameraViewSet, basename="camera")
 urlpatterns = router.urls
