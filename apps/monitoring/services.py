@@ -41,6 +41,14 @@ def load_measurement_kinds(path: Path = KINDS_FILE) -> int:
     return len(rows)
 
 
+THRESHOLD_LABELS = {
+    "low_low": lambda: _("Low-low"),
+    "low": lambda: _("Low"),
+    "high": lambda: _("High"),
+    "high_high": lambda: _("High-high"),
+}
+
+
 def threshold_errors(values: dict) -> dict:
     """Field errors when thresholds are out of order or outside the measuring range."""
     errors = {}
@@ -54,7 +62,9 @@ def threshold_errors(values: dict) -> dict:
     given = [(f, values.get(f)) for f in MonitoringPoint.THRESHOLDS if values.get(f) is not None]
     for (name_a, a), (name_b, b) in zip(given, given[1:], strict=False):
         if a > b:
-            errors[name_b] = [_("%(b)s must not be below %(a)s.") % {"b": name_b, "a": name_a}]
+            errors[name_b] = [
+                _("%(b)s must not be below %(a)s.") % {"b": THRESHOLD_LABELS[name_b](), "a": THRESHOLD_LABELS[name_a]()}
+            ]
     for name, value in given:
         if (low is not None and value < low) or (high is not None and value > high):
             errors.setdefault(name, []).append(_("Outside the measuring range."))

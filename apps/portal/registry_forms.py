@@ -159,7 +159,7 @@ class FacilityForm(forms.Form):
 
 
 class FacilityStatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"))
+    status = forms.ChoiceField(label=_("Facility status"))
     effective_on = forms.DateField(label=_("Effective on"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
 
