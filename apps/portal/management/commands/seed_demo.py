@@ -20,8 +20,9 @@ def _pad(text: str, width: int) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Create a demo province on the loaded Shandong regions: regulators at every level, 200 enterprises "
-        "and one login per role (idempotent). Needs `manage.py load_reference_data` first."
+        "Create a demo province on the loaded Shandong regions: regulators at every level, 200 enterprises with "
+        "their base information, facilities, monitoring points, major hazard sources, cameras and gateways, and "
+        "one login per role (idempotent). Needs `manage.py load_reference_data` first."
     )
 
     def add_arguments(self, parser):
@@ -40,13 +41,23 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         created = result["created"]
+        levels = result["hazard_sources"]
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo province ready in {time.monotonic() - started:.1f} s: "
-                f"{result['regulators']} regulators, {result['enterprises']} enterprises, {result['users']} logins "
+                f"{result['regulators']} regulators, {result['enterprises']} enterprises, {result['users']} logins, "
+                f"{result['facilities']} facilities, {result['points']} monitoring points, "
+                f"{sum(levels.values())} hazard sources, {result['cameras']} cameras, {result['gateways']} gateways "
                 f"(new: {created['regulators']} regulators, {created['other_organisations']} other organisations, "
-                f"{created['enterprises']} enterprises, {created['users']} users)."
+                f"{created['enterprises']} enterprises, {created['users']} users, {created['facilities']} facilities, "
+                f"{created['points']} points, {created['hazard_sources']} hazard sources, {created['cameras']} cameras, "
+                f"{created['gateways']} gateways)."
             )
+        )
+        self.stdout.write(
+            "Major hazard sources by level: "
+            + ", ".join(f"{level}: {levels[level]}" for level in ("1", "2", "3", "4"))
+            + f"; identified but not major: {levels['not_major']}."
         )
         rows = [("username", "role", "organisation"), *result["logins"]]
         widths = [max(_width(row[i]) for row in rows) for i in range(3)]
