@@ -10,11 +10,16 @@ class FacilitiesConfig(AppConfig):
     verbose_name = _("Facilities")
 
     role_grants = {
-        "regulator_admin": ["view_facility", "view_facilitykind", "view_facilitystatuschange"],
-        "regulator_staff": ["view_facility", "view_facilitykind", "view_facilitystatuschange"],
-        "law_enforcement_inspector": ["view_facility", "view_facilitykind", "view_facilitystatuschange"],
+        "regulator_admin": ["view_facility", "view_facilitykind", "view_facilitystatuschange", "view_wireroperecord"],
+        "regulator_staff": ["view_facility", "view_facilitykind", "view_facilitystatuschange", "view_wireroperecord"],
+        "law_enforcement_inspector": [
+            "view_facility",
+            "view_facilitykind",
+            "view_facilitystatuschange",
+            "view_wireroperecord",
+        ],
         "committee_member_staff": ["view_facility", "view_facilitykind"],
-        "*enterprise": ["view_facility", "view_facilitykind", "view_facilitystatuschange"],
+        "*enterprise": ["view_facility", "view_facilitykind", "view_facilitystatuschange", "view_wireroperecord"],
         "enterprise_admin": ["add_facility", "change_facility", "add_facilitystatuschange"],
         "enterprise_safety_manager": ["add_facility", "change_facility", "add_facilitystatuschange"],
         "service_provider_staff": ["view_facilitykind"],

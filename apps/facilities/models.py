@@ -100,3 +100,35 @@ class FacilityStatusChange(models.Model):
         verbose_name = _("facility status change")
         verbose_name_plural = _("facility status changes")
         ordering = ["-effective_on", "-id"]
+
+
+class RopeAction(models.TextChoices):
+    INSPECTION = "inspection", _("Inspection")  # 检查
+    REPLACEMENT = "replacement", _("Replacement")  # 更换
+
+
+class WireRopeRecord(models.Model):
+    """Inspection or replacement of a casting well's wire rope (钢丝绳检查/更换记录, ENT-04).
+
+    The next due date follows from the rope's ``inspection_interval_days`` attribute; ropes whose
+    next inspection is near or past are the reminders (检查提醒).
+    """
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="rope_records")
+    action = models.CharField(_("action"), max_length=16, choices=RopeAction.choices)
+    performed_on = models.DateField(_("performed on"))
+    passed = models.BooleanField(_("passed"), default=True)
+    notes = models.CharField(_("notes"), max_length=255, blank=True)
+    next_due_on = models.DateField(_("next inspection due"), null=True, blank=True, db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    scope_organisation_field = "facility__enterprise__organisation"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("wire-rope record")
+        verbose_name_plural = _("wire-rope records")
+        ordering = ["-performed_on", "-id"]

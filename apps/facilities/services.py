@@ -14,7 +14,7 @@ from apps.core.attributes import check_schema, validate_attributes
 from apps.core.exceptions import InvalidInput
 from apps.enterprises.access import require_enterprise_write
 
-from .models import Facility, FacilityKind, FacilityStatus, FacilityStatusChange
+from .models import Facility, FacilityKind, FacilityStatus, FacilityStatusChange, RopeAction, WireRopeRecord
 
 KINDS_FILE = Path(settings.BASE_DIR) / "fixtures" / "facilities" / "facility_kinds.json"
 
@@ -146,3 +146,76 @@ def overview_section(enterprise, user) -> dict:
             for f in facilities.select_related("kind").order_by("code")[:200]
         ],
     }
+
+
+ROPE_KIND = "wire_rope"
+DEFAULT_ROPE_INTERVAL_DAYS = 30
+
+
+@transaction.atomic
+def record_rope_work(
+    actor, rope: Facility, *, action: str, performed_on: dt.date, passed: bool = True, notes: str = ""
+) -> WireRopeRecord:
+    """Record an inspection or replacement of a wire rope and set its next inspection date."""
+    require_enterprise_write(actor, rope.enterprise, Facility, "change")
+    if rope.kind.code != ROPE_KIND:
+        raise InvalidInput(_("Only wire ropes have inspection and replacement records."), field="facility")
+    if action not in RopeAction.values:
+        raise InvalidInput(_("Unknown action %(action)s.") % {"action": action}, field="action")
+    if performed_on > dt.date.today():
+        raise InvalidInput(_("The date cannot be in the future."), field="performed_on")
+    interval = int(rope.attributes.get("inspection_interval_days") or DEFAULT_ROPE_INTERVAL_DAYS)
+    # A failed inspection leaves the rope due now: it must be replaced.
+    next_due = (
+        performed_on + dt.timedelta(days=interval) if passed or action == RopeAction.REPLACEMENT else performed_on
+    )
+    return WireRopeRecord.objects.create(
+        facility=rope,
+        action=action,
+        performed_on=performed_on,
+        passed=passed,
+        notes=notes,
+        next_due_on=next_due,
+        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+def ropes_due(facilities, *, within_days: int = 7):
+    """Wire ropes in service whose next inspection is due within ``within_days`` (or never inspected)."""
+    from django.db.models import OuterRef, Q, Subquery
+
+    latest = WireRopeRecord.objects.filter(facility=OuterRef("pk")).order_by("-performed_on", "-id")
+    horizon = dt.date.today() + dt.timedelta(days=within_days)
+    return (
+        facilities.filter(kind__code=ROPE_KIND, status=FacilityStatus.IN_SERVICE, deleted=False)
+        .annotate(
+            next_due_on=Subquery(latest.values("next_due_on")[:1]),
+            last_done_on=Subquery(latest.values("performed_on")[:1]),
+        )
+        .filter(Q(next_due_on__isnull=True) | Q(next_due_on__lte=horizon))
+        .order_by("next_due_on")
+    )
+
+
+def facility_stats(facilities, dimension: str) -> list[dict]:
+    """Counts of facilities by kind, status or the enterprise's city (ENT-03: by class and region)."""
+    from django.db.models import Count
+
+    facilities = facilities.order_by()
+    if dimension == "kind":
+        rows = facilities.values("kind__code", "kind__name").annotate(n=Count("pk")).order_by("-n", "kind__code")
+        return [{"key": r["kind__code"], "label": r["kind__name"], "count": r["n"]} for r in rows]
+    if dimension == "status":
+        counts = dict(facilities.values_list("status").annotate(n=Count("pk")))
+        return [{"key": k, "label": str(v), "count": counts.get(k, 0)} for k, v in FacilityStatus.choices]
+    if dimension == "city":
+        from apps.regions.models import Region
+
+        rows = facilities.values("enterprise__organisation__region__path").annotate(n=Count("pk"))
+        counts: dict[str, int] = {}
+        for row in rows:
+            city = row["enterprise__organisation__region__path"].strip("/").split("/")[1]
+            counts[city] = counts.get(city, 0) + row["n"]
+        names = dict(Region.objects.filter(code__in=counts).values_list("code", "name"))
+        return [{"key": c, "label": names.get(c, c), "count": n} for c, n in sorted(counts.items())]
+    raise InvalidInput(_("group_by must be one of: %(values)s") % {"values": "kind, status, city"}, field="group_by")

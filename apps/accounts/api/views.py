@@ -1,6 +1,7 @@
 import django_filters
 from auditlog.models import LogEntry
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -137,6 +138,7 @@ class OrganisationViewSet(
     queryset = Organisation.objects.select_related("region").order_by("kind", "name")
     filterset_class = OrganisationFilterSet
     search_fields = ["name", "uscc"]
+    scope_actions = {"tree": "view"}
     ordering_fields = ["name", "created_at"]
 
     def get_serializer_class(self):
@@ -148,6 +150,39 @@ class OrganisationViewSet(
         serializer.instance = services.create_organisation(
             self.request.user, request=self.request, **serializer.validated_data
         )
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=False, methods=["get"])
+    def tree(self, request):
+        """Regulators in scope as a tree (监管机构树), each under the nearest regulator of an enclosing region,
+        with their number of active staff."""
+        from django.db.models import Count, Q
+
+        regulators = list(
+            self.filter_queryset(self.get_queryset())
+            .regulators()
+            .annotate(staff=Count("users", filter=Q(users__is_active=True)))
+            .order_by("region__depth", "region__code")
+        )
+        by_path = {}
+        roots = []
+        for org in regulators:
+            node = {
+                "id": org.pk,
+                "name": org.name,
+                "level": org.level,
+                "region": org.region.code,
+                "staff": org.staff,
+                "children": [],
+            }
+            parent = None
+            path = org.region.path
+            while path.count("/") > 2 and parent is None:
+                path = path[: path.rstrip("/").rfind("/") + 1]
+                parent = by_path.get(path)
+            (parent["children"] if parent else roots).append(node)
+            by_path.setdefault(org.region.path, node)
+        return Response(roots)
 
     def perform_update(self, serializer):
         if "name" in serializer.validated_data:

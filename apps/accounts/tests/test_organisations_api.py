@@ -88,3 +88,20 @@ def test_user_changes_own_password_and_other_tokens_are_revoked(api):
     assert api.get("/api/v1/me", **auth).status_code == 200  # the session that changed it stays
     assert ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() == 1
     assert AuthEvent.objects.filter(user=user, kind=AuthEventKind.PASSWORD_CHANGED).exists()
+
+
+def test_regulator_tree_nests_counties_under_their_city(api):
+    province, jinan, lixia, licheng, qingdao = (
+        regulator(c) for c in ("370000", "370100", "370102", "370112", "370200")
+    )
+    user_with_role("regulator_staff", lixia)
+    api.force_authenticate(user_with_role("regulator_admin", province))
+    tree = api.get("/api/v1/organisations/tree/").json()
+    assert [n["id"] for n in tree] == [province.pk]
+    cities = {n["id"]: n for n in tree[0]["children"]}
+    assert set(cities) == {jinan.pk, qingdao.pk}
+    assert {n["id"] for n in cities[jinan.pk]["children"]} == {lixia.pk, licheng.pk}
+    assert next(n for n in cities[jinan.pk]["children"] if n["id"] == lixia.pk)["staff"] == 1
+    api.force_authenticate(user_with_role("regulator_staff", jinan))
+    scoped = api.get("/api/v1/organisations/tree/").json()
+    assert [n["id"] for n in scoped] == [jinan.pk] and len(scoped[0]["children"]) == 2

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from apps.core.api.fields import LonLatField
-from apps.facilities.models import Facility, FacilityKind, FacilityStatusChange
+from apps.facilities.models import Facility, FacilityKind, FacilityStatusChange, WireRopeRecord
 
 
 class FacilityKindSerializer(serializers.ModelSerializer):
@@ -64,3 +64,23 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "effective_on", "reason", "recorded_by", "recorded_at"]
         read_only_fields = ["id", "recorded_by", "recorded_at"]
         extra_kwargs = {"effective_on": {"required": False}}
+
+
+class WireRopeRecordSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = WireRopeRecord
+        fields = ["id", "action", "performed_on", "passed", "notes", "next_due_on", "recorded_by", "recorded_at"]
+        read_only_fields = ["id", "next_due_on", "recorded_by", "recorded_at"]
+
+
+class RopeDueSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.organisation.name", read_only=True)
+    casting_well = serializers.CharField(source="parent.name", read_only=True, default=None)
+    next_due_on = serializers.DateField(allow_null=True)
+    last_done_on = serializers.DateField(allow_null=True)
+
+    class Meta:
+        model = Facility
+        fields = ["id", "enterprise", "enterprise_name", "code", "name", "casting_well", "next_due_on", "last_done_on"]

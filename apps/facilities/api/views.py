@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -17,7 +17,9 @@ from .serializers import (
     FacilitySerializer,
     FacilityUpdateSerializer,
     FacilityWriteSerializer,
+    RopeDueSerializer,
     StatusChangeSerializer,
+    WireRopeRecordSerializer,
 )
 
 
@@ -76,7 +78,13 @@ class FacilityViewSet(
     filterset_class = FacilityFilterSet
     search_fields = ["code", "name", "registration_code"]
     ordering_fields = ["code", "name", "updated_at"]
-    scope_actions = {"status_change": "change", "history": "view"}
+    scope_actions = {
+        "status_change": "change",
+        "history": "view",
+        "rope_records": "view",
+        "stats": "view",
+        "ropes_due": "view",
+    }
 
     @extend_schema(request=FacilityWriteSerializer, responses={201: FacilitySerializer})
     def create(self, request, *args, **kwargs):
@@ -113,3 +121,51 @@ class FacilityViewSet(
     def history(self, request, pk=None):
         facility = self.get_object()
         return Response(StatusChangeSerializer(facility.status_changes.select_related("recorded_by"), many=True).data)
+
+    @extend_schema(
+        request=WireRopeRecordSerializer,
+        responses={200: WireRopeRecordSerializer(many=True), 201: WireRopeRecordSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="rope-records")
+    def rope_records(self, request, pk=None):
+        """Inspection and replacement records of a wire rope (钢丝绳检查/更换); POST records one."""
+        rope = self.get_object()
+        if request.method == "POST":
+            data = WireRopeRecordSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            record = services.record_rope_work(request.user, rope, **data.validated_data)
+            return Response(WireRopeRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+        return Response(WireRopeRecordSerializer(rope.rope_records.select_related("recorded_by"), many=True).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("within_days", int, description="default 7")],
+        responses=RopeDueSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], url_path="ropes-due")
+    def ropes_due(self, request):
+        """Wire ropes whose inspection is due (提醒): never inspected, overdue or due within the window."""
+        try:
+            within = int(request.query_params.get("within_days", 7))
+        except ValueError:
+            raise InvalidInput(_("A whole number is required."), field="within_days") from None
+        ropes = services.ropes_due(self.filter_queryset(self.get_queryset()), within_days=within)
+        page = self.paginate_queryset(ropes.select_related("parent"))
+        return self.get_paginated_response(RopeDueSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("group_by", enum=["kind", "status", "city"], required=True)],
+        responses=inline_serializer(
+            "FacilityStats",
+            {
+                "group_by": serializers.CharField(),
+                "total": serializers.IntegerField(),
+                "rows": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    @action(detail=False, methods=["get"])
+    def stats(self, request):
+        """Counts of the filtered facilities by kind (class), status or city (ENT-03, ENT-04)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = services.facility_stats(queryset, request.query_params.get("group_by", ""))
+        return Response({"group_by": request.query_params.get("group_by"), "total": queryset.count(), "rows": rows})

@@ -197,3 +197,91 @@ def test_list_filters_and_query_count(api, ent, django_assert_max_num_queries):
     assert api.get("/api/v1/facilities/?region=370102&industry=hazardous_chemicals").json()["count"] == 16
     assert api.get("/api/v1/facilities/?region=370200").json()["count"] == 0
     assert len(api.get("/api/v1/facility-kinds/?industry=fireworks").json()) >= 5
+
+
+def test_wire_rope_records_set_the_next_inspection_and_reminders_list_due_ropes(api):
+    import datetime as dt
+
+    ent = enterprise("370102", industries=["aluminium_casting"])
+    well = services.register_facility(
+        None,
+        enterprise=ent,
+        kind=FacilityKind.objects.get(code="casting_well"),
+        code="W1",
+        name="1号铸造井",
+        attributes={
+            "well_depth_m": 8,
+            "casting_machine_type": "wire_rope_winch",
+            "has_quick_cutoff_valve": True,
+            "has_emergency_drain_valve": True,
+        },
+    )
+    rope = services.register_facility(
+        None,
+        enterprise=ent,
+        kind=FacilityKind.objects.get(code="wire_rope"),
+        code="R1",
+        name="1号钢丝绳",
+        parent=well,
+        attributes={"core_type": "steel_core", "installed_on": "2026-01-01", "inspection_interval_days": 10},
+    )
+    admin = user_with_role("enterprise_admin", ent.organisation)
+    api.force_authenticate(admin)
+    due = api.get("/api/v1/facilities/ropes-due/").json()["results"]
+    assert [r["id"] for r in due] == [rope.pk]  # never inspected
+    today = dt.date.today()
+    response = api.post(
+        f"/api/v1/facilities/{rope.pk}/rope-records/",
+        {"action": "inspection", "performed_on": today.isoformat(), "passed": True},
+        format="json",
+    )
+    assert response.status_code == 201 and response.json()["next_due_on"] == (today + dt.timedelta(days=10)).isoformat()
+    assert api.get("/api/v1/facilities/ropes-due/").json()["results"] == []
+    assert api.get("/api/v1/facilities/ropes-due/?within_days=30").json()["results"][0]["id"] == rope.pk
+    failed = api.post(
+        f"/api/v1/facilities/{rope.pk}/rope-records/",
+        {"action": "inspection", "performed_on": today.isoformat(), "passed": False, "notes": "断丝"},
+        format="json",
+    )
+    assert failed.json()["next_due_on"] == today.isoformat()  # must be replaced now
+    assert (
+        api.post(
+            f"/api/v1/facilities/{well.pk}/rope-records/",
+            {"action": "inspection", "performed_on": today.isoformat()},
+            format="json",
+        ).status_code
+        == 400
+    )
+    assert (
+        api.post(
+            f"/api/v1/facilities/{rope.pk}/rope-records/",
+            {"action": "inspection", "performed_on": (today + dt.timedelta(days=2)).isoformat()},
+            format="json",
+        ).status_code
+        == 400
+    )
+    api.force_authenticate(user_with_role("regulator_staff", regulator("370100")))
+    assert len(api.get(f"/api/v1/facilities/{rope.pk}/rope-records/").json()) == 2
+    assert (
+        api.post(
+            f"/api/v1/facilities/{rope.pk}/rope-records/",
+            {"action": "replacement", "performed_on": today.isoformat()},
+            format="json",
+        ).status_code
+        == 403
+    )
+
+
+def test_facility_stats_by_kind_status_and_city(api):
+    a, b = enterprise("370102"), enterprise("370211")
+    for ent in (a, b):
+        services.register_facility(
+            None, enterprise=ent, kind=FacilityKind.objects.get(code="tank_farm"), code="TF", name="罐区"
+        )
+    api.force_authenticate(user_with_role("ops"))
+    body = api.get("/api/v1/facilities/stats/?group_by=city").json()
+    assert body["total"] == 2 and {r["key"]: r["count"] for r in body["rows"]} == {"370100": 1, "370200": 1}
+    assert api.get("/api/v1/facilities/stats/?group_by=kind").json()["rows"] == [
+        {"key": "tank_farm", "label": "罐区", "count": 2}
+    ]
+    assert api.get("/api/v1/facilities/stats/?group_by=colour").status_code == 400
