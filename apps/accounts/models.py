@@ -87,6 +87,10 @@ class Organisation(TimeStampedModel):
         _("unified social credit code"), max_length=18, null=True, blank=True, unique=True, validators=[validate_uscc]
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # What an intermediary service agency (中介服务机构) does: codes of fixtures/codes/agency_service_type.json.
+    service_types = ArrayField(
+        models.CharField(max_length=32), verbose_name=_("service types"), default=list, blank=True
+    )
 
     scope_organisation_field = ""  # the organisation owns itself
     objects = OrganisationQuerySet.as_manager()
@@ -117,6 +121,8 @@ class Organisation(TimeStampedModel):
                 }
         elif self.level:
             errors["level"] = _("Only regulators have a level.")
+        if self.service_types and self.kind != OrganisationKind.SERVICE_PROVIDER:
+            errors["service_types"] = _("Only service providers have service types.")
         if errors:
             raise ValidationError(errors)
 

@@ -303,11 +303,20 @@ def permissions_of(user: User) -> dict:
 
 
 @transaction.atomic
-def create_organisation(actor, *, name, kind, region, level="", uscc=None, request=None) -> Organisation:
+def create_organisation(
+    actor, *, name, kind, region, level="", uscc=None, service_types=(), request=None
+) -> Organisation:
     if kind == OrganisationKind.ENTERPRISE:
         # An enterprise is an organisation plus its registry record: the enterprise registry creates both.
         raise InvalidInput(_("Create enterprises through the enterprise registry (/api/v1/enterprises/)"), field="kind")
-    organisation = Organisation(name=name, kind=kind, region=region, level=level or "", uscc=uscc or None)
+    organisation = Organisation(
+        name=name,
+        kind=kind,
+        region=region,
+        level=level or "",
+        uscc=uscc or None,
+        service_types=list(service_types or []),
+    )
     try:
         organisation.full_clean()
     except ValidationError as exc:
@@ -323,7 +332,16 @@ def create_organisation(actor, *, name, kind, region, level="", uscc=None, reque
 
 
 @transaction.atomic
-def rename_organisation(actor, organisation: Organisation, *, name: str) -> Organisation:
-    organisation.name = name
-    organisation.save(update_fields=["name", "updated_at"])
+def update_organisation(actor, organisation: Organisation, **changes) -> Organisation:
+    """Change an organisation's name or (for agencies) its service types; its identity stays."""
+    unknown = set(changes) - {"name", "service_types"}
+    if unknown:
+        raise InvalidInput(_("Cannot change: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    for field, value in changes.items():
+        setattr(organisation, field, value)
+    try:
+        organisation.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput.from_validation_error(exc) from exc
+    organisation.save()
     return organisation

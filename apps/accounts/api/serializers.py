@@ -55,6 +55,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "region",
             "region_name",
             "uscc",
+            "service_types",
             "is_active",
             "user_type",
             "created_at",
@@ -62,6 +63,14 @@ class OrganisationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["is_active", "created_at", "updated_at"]
         extra_kwargs = {"uscc": {"validators": []}}  # uniqueness is reported below, with the check char
+
+    def validate_service_types(self, value):
+        from apps.core.codes import codes_of
+
+        unknown = sorted(set(value) - set(codes_of("agency_service_type")))
+        if unknown:
+            raise serializers.ValidationError(_("Unknown service types: %(codes)s") % {"codes": ", ".join(unknown)})
+        return value
 
     def validate_uscc(self, value):
         if not value:

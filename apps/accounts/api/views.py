@@ -118,10 +118,14 @@ class RoleViewSet(viewsets.ReadOnlyModelViewSet):
 
 class OrganisationFilterSet(django_filters.FilterSet):
     region = django_filters.CharFilter(method="filter_region", label=_("region code (its subtree)"))
+    service_type = django_filters.CharFilter(method="filter_service_type", label=_("service types"))
 
     class Meta:
         model = Organisation
-        fields = ["kind", "level", "is_active", "region"]
+        fields = ["kind", "level", "is_active", "region", "service_type"]
+
+    def filter_service_type(self, queryset, name, value):
+        return queryset.filter(service_types__contains=[value])
 
     def filter_region(self, queryset, name, value):
         from apps.regions.models import Region
@@ -185,8 +189,8 @@ class OrganisationViewSet(
         return Response(roots)
 
     def perform_update(self, serializer):
-        if "name" in serializer.validated_data:
-            services.rename_organisation(self.request.user, serializer.instance, name=serializer.validated_data["name"])
+        changes = {k: v for k, v in serializer.validated_data.items() if k in ("name", "service_types")}
+        services.update_organisation(self.request.user, serializer.instance, **changes)
 
 
 class UserFilterSet(django_filters.FilterSet):

@@ -105,3 +105,43 @@ def test_regulator_tree_nests_counties_under_their_city(api):
     api.force_authenticate(user_with_role("regulator_staff", jinan))
     scoped = api.get("/api/v1/organisations/tree/").json()
     assert [n["id"] for n in scoped] == [jinan.pk] and len(scoped[0]["children"]) == 2
+
+
+def test_agencies_are_registered_with_service_types_and_filtered_by_them(api, jinan_admin):
+    api.force_authenticate(jinan_admin)
+    response = api.post(
+        "/api/v1/organisations/",
+        {
+            "name": "济南安培培训中心",
+            "kind": "service_provider",
+            "region": "370102",
+            "service_types": ["training"],
+            "uscc": make_uscc("370102"),
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    api.post(
+        "/api/v1/organisations/",
+        {
+            "name": "济南安评公司",
+            "kind": "service_provider",
+            "region": "370102",
+            "service_types": ["safety_evaluation"],
+        },
+        format="json",
+    )
+    names = [o["name"] for o in api.get("/api/v1/organisations/?service_type=training").json()["results"]]
+    assert names == ["济南安培培训中心"]
+    bad = api.post(
+        "/api/v1/organisations/",
+        {"name": "x", "kind": "service_provider", "region": "370102", "service_types": ["astrology"]},
+        format="json",
+    )
+    assert bad.status_code == 400 and "service_types" in bad.json()
+    wrong_kind = api.post(
+        "/api/v1/organisations/",
+        {"name": "y", "kind": "regulator", "level": "county", "region": "370112", "service_types": ["training"]},
+        format="json",
+    )
+    assert wrong_kind.status_code == 400 and "service_types" in wrong_kind.json()
