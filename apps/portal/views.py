@@ -58,6 +58,18 @@ class GovernmentEndMixin(LoginRequiredMixin, UserPassesTestMixin):
     def test_func(self):
         return self.request.user.user_type in GOVERNMENT_TYPES
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(region_choices=regions_in_scope(self.request.user), **kwargs)
+
+
+def regions_in_scope(user):
+    """Cities, counties and parks of the user's jurisdiction, for region pickers (ordered as a tree)."""
+    scope = user.access_scope
+    regions = Region.objects.exclude(kind="province").only("code", "name", "kind", "depth", "path")
+    if scope.region_path:
+        regions = regions.filter(path__startswith=scope.region_path)
+    return regions.order_by("path")
+
 
 class EnterpriseEndMixin(LoginRequiredMixin, UserPassesTestMixin):
     def test_func(self):

@@ -68,3 +68,11 @@ def test_portal_list_filters_paginates_and_exports(client):
 def test_anonymous_is_sent_to_login(client):
     response = client.get("/gov/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_region_picker_lists_the_jurisdiction_with_its_parks(client):
+    client.force_login(user_with_role("regulator_staff", regulator("370100")))
+    regions = client.get("/gov/enterprises/").context["region_choices"]
+    codes = {r.code for r in regions}
+    assert {"370100", "370102", "370112"} <= codes and "370200" not in codes
+    assert any(r.kind == "park" for r in regions)
