@@ -59,7 +59,10 @@ class GovernmentEndMixin(LoginRequiredMixin, UserPassesTestMixin):
         return self.request.user.user_type in GOVERNMENT_TYPES
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(region_choices=regions_in_scope(self.request.user), **kwargs)
+        scope = self.request.user.access_scope
+        scope_region = Region.objects.filter(path=scope.region_path).first() if scope.region_path else None
+        return super().get_context_data(region_choices=regions_in_scope(self.request.user),
+                                        scope_region=scope_region, **kwargs)
 
 
 def regions_in_scope(user):

@@ -4,6 +4,14 @@
   var colours = { 1: "#e03131", 2: "#f76707", 3: "#f1c40f", 4: "#1c7ed6" };
   var el = document.getElementById("hazard-map");
   var map = L.map(el, { preferCanvas: true }).setView([36.4, 118.5], 6.5);
+  if (el.dataset.outlines) {
+    fetch(el.dataset.outlines, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (fc) {
+        L.geoJSON(fc, { style: { color: "#0b4f8a", weight: 1, fillColor: "#dbe7f3", fillOpacity: 0.5 },
+          onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); } }).addTo(map).bringToBack();
+      });
+  }
   fetch(el.dataset.geojson, { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
     .then(function (fc) {
