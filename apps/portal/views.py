@@ -61,8 +61,9 @@ class GovernmentEndMixin(LoginRequiredMixin, UserPassesTestMixin):
     def get_context_data(self, **kwargs):
         scope = self.request.user.access_scope
         scope_region = Region.objects.filter(path=scope.region_path).first() if scope.region_path else None
-        return super().get_context_data(region_choices=regions_in_scope(self.request.user),
-                                        scope_region=scope_region, **kwargs)
+        return super().get_context_data(
+            region_choices=regions_in_scope(self.request.user), scope_region=scope_region, **kwargs
+        )
 
 
 def regions_in_scope(user):

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
 
+from apps.core.api.lookups import in_scope
 from apps.core.api.viewsets import ScopedViewSetMixin
 from apps.core.exceptions import InvalidInput
 from apps.core.exports import xlsx_response
@@ -182,13 +183,13 @@ class ShutdownViewSet(
     def create(self, request, *args, **kwargs):
         data = ShutdownSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        enterprise = (
-            Enterprise.objects.for_user(request.user)
-            .filter(pk=request.data.get("enterprise") or request.query_params.get("enterprise"))
-            .first()
+        enterprise = in_scope(
+            Enterprise.objects,
+            request.user,
+            request.data.get("enterprise") or request.query_params.get("enterprise"),
+            field="enterprise",
+            unknown=_("Unknown enterprise."),
         )
-        if enterprise is None:
-            raise InvalidInput(_("Unknown enterprise."), field="enterprise")
         shutdown = services.record_shutdown(request.user, enterprise, **data.validated_data)
         return Response(ShutdownSerializer(shutdown).data, status=status.HTTP_201_CREATED)
 
@@ -218,13 +219,13 @@ class AnnotationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Re
     def create(self, request, *args, **kwargs):
         data = AnnotationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        enterprise = (
-            Enterprise.objects.for_user(request.user)
-            .filter(pk=request.data.get("enterprise") or request.query_params.get("enterprise"))
-            .first()
+        enterprise = in_scope(
+            Enterprise.objects,
+            request.user,
+            request.data.get("enterprise") or request.query_params.get("enterprise"),
+            field="enterprise",
+            unknown=_("Unknown enterprise."),
         )
-        if enterprise is None:
-            raise InvalidInput(_("Unknown enterprise."), field="enterprise")
         note = services.annotate(request.user, enterprise, data.validated_data["text"])
         return Response(AnnotationSerializer(note).data, status=status.HTTP_201_CREATED)
 

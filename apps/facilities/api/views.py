@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.api.filters import EnterpriseOwnedFilterSet
+from apps.core.api.lookups import in_scope
 from apps.core.api.viewsets import ScopedViewSetMixin
 from apps.core.exceptions import InvalidInput
 from apps.enterprises.models import Enterprise
@@ -51,10 +52,13 @@ class FacilityFilterSet(EnterpriseOwnedFilterSet):
 
 
 def resolve_enterprise(user, enterprise_id) -> Enterprise:
-    enterprise = Enterprise.objects.for_user(user).filter(pk=enterprise_id).select_related("organisation").first()
-    if enterprise is None:
-        raise InvalidInput(_("Unknown enterprise."), field="enterprise")
-    return enterprise
+    return in_scope(
+        Enterprise.objects.select_related("organisation"),
+        user,
+        enterprise_id,
+        field="enterprise",
+        unknown=_("Unknown enterprise."),
+    )
 
 
 def resolve_parent(enterprise, parent_id):

@@ -7,8 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.api.filters import EnterpriseOwnedFilterSet
+from apps.core.api.lookups import in_scope
 from apps.core.api.viewsets import ScopedViewSetMixin
-from apps.core.exceptions import InvalidInput
 from apps.facilities.api.views import resolve_enterprise
 from apps.facilities.models import Facility
 from apps.monitoring import services
@@ -37,13 +37,13 @@ class MeasurementKindViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def resolve_facility(user, facility_id) -> Facility:
-    """A facility in the caller's scope; anything else is an unknown facility (its existence does not leak)."""
-    facility = (
-        Facility.objects.for_user(user).active().filter(pk=facility_id).select_related("enterprise__organisation")
-    ).first()
-    if facility is None:
-        raise InvalidInput(_("Unknown facility."), field="facility")
-    return facility
+    return in_scope(
+        Facility.objects.active().select_related("enterprise__organisation"),
+        user,
+        facility_id,
+        field="facility",
+        unknown=_("Unknown facility."),
+    )
 
 
 class MonitoringPointFilterSet(EnterpriseOwnedFilterSet):

@@ -6,8 +6,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from apps.core.api.filters import EnterpriseOwnedFilterSet
+from apps.core.api.lookups import in_scope
 from apps.core.api.viewsets import ScopedViewSetMixin
-from apps.core.exceptions import InvalidInput
 from apps.facilities.api.views import resolve_enterprise
 from apps.facilities.models import Facility
 from apps.video import services
@@ -17,13 +17,12 @@ from .serializers import CameraSerializer, CameraUpdateSerializer, CameraWriteSe
 
 
 def resolve_facility(user, facility_id) -> Facility | None:
-    """A facility in the caller's scope (or none); anything else is an unknown facility."""
-    if facility_id is None:
-        return None
-    facility = Facility.objects.for_user(user).active().filter(pk=facility_id).first()
-    if facility is None:
-        raise InvalidInput(_("Unknown facility."), field="facility")
-    return facility
+    """A camera's facility is optional; when given it must be in the caller's scope."""
+    return (
+        None
+        if facility_id is None
+        else in_scope(Facility.objects.active(), user, facility_id, field="facility", unknown=_("Unknown facility."))
+    )
 
 
 class CameraFilterSet(EnterpriseOwnedFilterSet):
