@@ -15,8 +15,18 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def worker():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "CELERY_TASK_ALWAYS_EAGER": "false"}
+def worker(django_db_setup):
+    from django.db import connection
+
+    db = connection.settings_dict
+    # The worker must use the test database, not the one DATABASE_URL names for development.
+    url = f"postgis://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "DATABASE_URL": url,
+    }
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -75,3 +85,49 @@ def test_heartbeat_task_is_scheduled_and_recorded(worker, settings):
             break
         time.sleep(0.1)
     assert cache.get(HEARTBEAT_KEY)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_accepted_batch_is_processed_by_the_worker_through_the_broker(worker, client):
+    import datetime as dt
+    import hashlib
+    import hmac
+    import json
+
+    from django.utils import timezone
+
+    from apps.enterprises.tests.factories import enterprise
+    from apps.facilities.models import Facility, FacilityKind
+    from apps.monitoring.models import IngestBatch, MeasurementKind, MonitoringPoint, PointState
+    from apps.monitoring.services import create_gateway
+
+    ent = enterprise("370102")
+    facility = Facility.objects.create(
+        enterprise=ent, kind=FacilityKind.objects.get(code="tank_farm"), code="TF", name="罐区"
+    )
+    MonitoringPoint.objects.create(
+        enterprise=ent,
+        facility=facility,
+        code="TI-W",
+        name="温度",
+        kind=MeasurementKind.objects.get(code="temperature"),
+    )
+    _, secret = create_gateway(None, enterprise=ent, gateway_id="gw-worker")
+    body = json.dumps({"readings": [{"point": "TI-W", "ts": timezone.now().isoformat(), "value": 42.0}]}).encode()
+    stamp = str(int(time.time()))
+    signature = hmac.new(secret.encode(), stamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
+    response = client.post(
+        "/api/v1/ingest/readings",
+        data=body,
+        content_type="application/json",
+        HTTP_X_GATEWAY_ID="gw-worker",
+        HTTP_X_TIMESTAMP=stamp,
+        HTTP_X_SIGNATURE=signature,
+    )
+    assert response.status_code == 202 and response.json()["accepted"] == 1
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not PointState.objects.filter(point__code="TI-W").exists():
+        time.sleep(0.2)
+    assert PointState.objects.get(point__code="TI-W").value == 42.0
+    assert IngestBatch.objects.get().processed_at is not None
+    assert timezone.now() - IngestBatch.objects.get().processed_at < dt.timedelta(seconds=60)

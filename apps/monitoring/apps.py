@@ -30,6 +30,9 @@ class MonitoringConfig(AppConfig):
 
     def ready(self):
         from auditlog.registry import auditlog
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_partitions_after_migrate, sender=self)
 
         from .models import Gateway, MonitoringPoint
 
@@ -46,3 +49,12 @@ class MonitoringConfig(AppConfig):
         from .services import load_measurement_kinds
 
         return {"measurement_kinds": load_measurement_kinds()}
+
+
+def _partitions_after_migrate(sender, **kwargs):
+    from django.db import connection
+
+    from .storage import TABLE, maintain_partitions
+
+    if TABLE in connection.introspection.table_names():
+        maintain_partitions()

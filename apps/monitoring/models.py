@@ -101,3 +101,34 @@ class MonitoringPoint(SoftDeleteModel):
         return f"{self.name} ({self.code})"
 
     THRESHOLDS = ("low_low", "low", "high", "high_high")
+
+
+class IngestBatch(models.Model):
+    """One accepted request's readings (采集批次): stored durably before they are answered, then
+    processed (latest values, alarms) by a worker. Unprocessed batches are the work queue, so a lost
+    broker message or a killed worker only delays processing; it never loses readings."""
+
+    gateway = models.ForeignKey(Gateway, on_delete=models.CASCADE, related_name="batches")
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    source = models.CharField(max_length=8)  # http / mqtt
+    accepted = models.PositiveIntegerField(default=0)
+    # Time span of the batch's readings: lets processing touch only the partitions that hold them.
+    min_ts = models.DateTimeField(null=True, blank=True)
+    max_ts = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(processed_at__isnull=True), name="ingestbatch_pending_idx")
+        ]
+
+
+class PointState(models.Model):
+    """The latest reading of a point (实时值), for real-time status pages without touching the history."""
+
+    point = models.OneToOneField(MonitoringPoint, primary_key=True, on_delete=models.CASCADE, related_name="state")
+    ts = models.DateTimeField(null=True, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)

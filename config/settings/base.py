@@ -17,6 +17,13 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 EXTERNAL_PORTAL_URL = env("ANQUAN_EXTERNAL_PORTAL_URL", default="/")
 # Optional map tile server on the deployment's own network ({z}/{x}/{y}); empty draws outlines only.
 ANQUAN_MAP_TILE_URL = env("ANQUAN_MAP_TILE_URL", default="")
+# Raw readings are kept this many days (partitions older than that are dropped); rollups live longer.
+ANQUAN_READING_RETENTION_DAYS = env.int("ANQUAN_READING_RETENTION_DAYS", default=400)
+# Gateway ingestion limits (contract §2).
+ANQUAN_INGEST_MAX_READINGS = 5000
+ANQUAN_INGEST_MAX_BYTES = 2 * 1024 * 1024
+ANQUAN_INGEST_MAX_SKEW_S = 300
+ANQUAN_INGEST_MAX_FUTURE_S = 300
 # Key for secrets kept encrypted at rest (gateway HMAC keys); defaults to one derived from SECRET_KEY.
 ANQUAN_SECRETS_KEY = env("ANQUAN_SECRETS_KEY", default="")
 
@@ -144,6 +151,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Every periodic task in one place, each expiring near its interval so a backlog never piles up.
 CELERY_BEAT_SCHEDULE = {
     "core-heartbeat": {"task": "core.heartbeat", "schedule": 60.0, "options": {"expires": 55}},
+    "monitoring-partitions": {
+        "task": "monitoring.maintain_partitions",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
+    "monitoring-sweep": {"task": "monitoring.sweep_batches", "schedule": 30.0, "options": {"expires": 25}},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
