@@ -86,6 +86,11 @@ class MonitoringPoint(SoftDeleteModel):
     position = models.CharField(_("position"), max_length=255, blank=True)
     location = models.PointField(_("location"), srid=4326, null=True, blank=True)
     in_use = models.BooleanField(_("in use"), default=True, db_index=True)
+    # Alarm behaviour (apps.monitoring.alarms): hysteresis and persistence, and a switch's abnormal state.
+    deadband = models.FloatField(_("deadband"), default=0)
+    raise_delay_s = models.PositiveIntegerField(_("raise delay (s)"), default=0)
+    clear_delay_s = models.PositiveIntegerField(_("stay-clear time (s)"), default=0)
+    alarm_state = models.BooleanField(_("abnormal switch state"), default=True)
 
     scope_organisation_field = "enterprise__organisation"
     objects = MonitoringPointQuerySet.as_manager()
@@ -132,3 +137,59 @@ class PointState(models.Model):
     ts = models.DateTimeField(null=True, blank=True)
     value = models.FloatField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
+    # Alarm tracker: the level in force, a level waiting out its delay, the last reading evaluated.
+    level = models.CharField(max_length=16, default="normal")
+    pending_level = models.CharField(max_length=16, blank=True)
+    pending_since = models.DateTimeField(null=True, blank=True)
+    evaluated_ts = models.DateTimeField(null=True, blank=True)
+
+
+class AlarmQuerySet(ScopedQuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Alarm(models.Model):
+    """A threshold or state alarm of a point (报警): one active per (point, side); it escalates and
+    de-escalates in place and clears (消警) when the value is back inside the deadband."""
+
+    point = models.ForeignKey(MonitoringPoint, on_delete=models.PROTECT, related_name="alarms")
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT, related_name="alarms")
+    side = models.CharField(_("side"), max_length=8)  # high / low / state / offline
+    level = models.CharField(_("level"), max_length=16)
+    threshold = models.FloatField(_("threshold"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), db_index=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    peak_value = models.FloatField(_("peak value"), null=True, blank=True)
+    last_value = models.FloatField(_("last value"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True, db_index=True)
+
+    scope_organisation_field = "enterprise__organisation"
+    objects = AlarmQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("alarm")
+        verbose_name_plural = _("alarms")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["point", "side"], condition=models.Q(is_active=True), name="one_active_alarm_per_point_side"
+            )
+        ]
+
+    @property
+    def duration(self):
+        return (self.ended_at - self.started_at) if self.ended_at else None
+
+
+class AlarmEvent(models.Model):
+    """Every change of an alarm: raised, escalated, de-escalated, cleared."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="events")
+    ts = models.DateTimeField()
+    event = models.CharField(max_length=16)
+    level = models.CharField(max_length=16)
+    value = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["ts", "id"]

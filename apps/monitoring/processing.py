@@ -1,19 +1,41 @@
-"""Processing of stored batches: the latest value of every point (alarms are evaluated here next).
+"""Processing of stored batches: latest values and threshold alarms.
 
 Idempotent: a batch is processed in one transaction that also marks it processed, under a row lock,
-so a redelivered or swept batch is processed once.
+so a redelivered or swept batch is processed once. Point trackers are locked row by row in point
+order, so two batches of one enterprise processed at once cannot interleave a point's readings.
+Readings older than what a point has already evaluated are stored but do not move its alarm state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import IngestBatch
+from . import alarms as machine
+from .models import Alarm, AlarmEvent, IngestBatch, MonitoringPoint, PointState
 
 STALE_AFTER = dt.timedelta(seconds=30)
+
+
+def limits_of(point: MonitoringPoint) -> machine.Limits:
+    return machine.Limits(
+        low_low=point.low_low,
+        low=point.low,
+        high=point.high,
+        high_high=point.high_high,
+        deadband=point.deadband or 0.0,
+        raise_delay=point.raise_delay_s,
+        clear_delay=point.clear_delay_s,
+        switch=point.kind.signal == "switch",
+        alarm_value=1.0 if point.alarm_state else 0.0,
+    )
+
+
+def threshold_of(point: MonitoringPoint, level: str):
+    return {"high": point.high, "high_high": point.high_high, "low": point.low, "low_low": point.low_low}.get(level)
 
 
 def process_batch(batch_id: int) -> int:
@@ -25,24 +47,109 @@ def process_batch(batch_id: int) -> int:
         )
         if batch is None:
             return 0  # done already, or being processed by another worker
-        IngestBatch.objects.filter(pk=batch_id).update(attempts=batch.attempts + 1)
         with connection.cursor() as cursor:
-            # Latest value per point of this batch, kept only if newer than what the point shows.
             cursor.execute(
-                """
-                INSERT INTO monitoring_pointstate (point_id, ts, value, received_at)
-                SELECT DISTINCT ON (point_id) point_id, ts, value, %s
-                  FROM monitoring_reading WHERE batch_id = %s AND ts BETWEEN %s AND %s
-                 ORDER BY point_id, ts DESC
-                ON CONFLICT (point_id) DO UPDATE
-                   SET ts = EXCLUDED.ts, value = EXCLUDED.value, received_at = EXCLUDED.received_at
-                 WHERE monitoring_pointstate.ts IS NULL OR monitoring_pointstate.ts < EXCLUDED.ts
-                """,
-                [timezone.now(), batch_id, batch.min_ts, batch.max_ts],
+                "SELECT point_id, ts, value FROM monitoring_reading WHERE batch_id = %s AND ts BETWEEN %s AND %s"
+                " ORDER BY point_id, ts",
+                [batch_id, batch.min_ts, batch.max_ts],
             )
-            updated = cursor.rowcount
-        IngestBatch.objects.filter(pk=batch_id).update(processed_at=timezone.now())
-    return updated
+            rows = cursor.fetchall()
+        by_point: dict[int, list] = defaultdict(list)
+        for point_id, ts, value in rows:
+            by_point[point_id].append((ts, value))
+        evaluate(by_point, received_at=batch.received_at)
+        IngestBatch.objects.filter(pk=batch_id).update(processed_at=timezone.now(), attempts=batch.attempts + 1)
+    return len(by_point)
+
+
+def evaluate(by_point: dict[int, list], *, received_at: dt.datetime) -> list[Alarm]:
+    """Advance every point's tracker through its new readings and keep alarms in step."""
+    ids = sorted(by_point)
+    PointState.objects.bulk_create([PointState(point_id=i) for i in ids], ignore_conflicts=True)
+    states = {s.point_id: s for s in PointState.objects.select_for_update().filter(point_id__in=ids).order_by("pk")}
+    points = {p.pk: p for p in MonitoringPoint.objects.filter(pk__in=ids).select_related("kind")}
+    active = {(a.point_id, a.side): a for a in Alarm.objects.filter(point_id__in=ids, is_active=True)}
+    changed_alarms, events, touched = {}, [], []
+    for point_id in ids:
+        state, point = states[point_id], points[point_id]
+        limits = limits_of(point)
+        tracker = machine.Tracker(state.level, state.pending_level or None, state.pending_since)
+        for ts, value in by_point[point_id]:
+            if state.evaluated_ts is not None and ts <= state.evaluated_ts:
+                continue
+            state.evaluated_ts = ts
+            if state.ts is None or ts > state.ts:
+                state.ts, state.value, state.received_at = ts, value, received_at
+            change = machine.step(tracker, value, ts, limits)
+            if change:
+                _apply(change, point, ts, value, active, changed_alarms, events)
+            current = active.get((point_id, machine.side(tracker.level)))
+            if current is not None:
+                _track_peak(current, value)
+                changed_alarms[id(current)] = current
+        state.level, state.pending_level, state.pending_since = (
+            tracker.level,
+            tracker.pending or "",
+            tracker.pending_since,
+        )
+        touched.append(state)
+    PointState.objects.bulk_update(
+        touched, ["ts", "value", "received_at", "level", "pending_level", "pending_since", "evaluated_ts"]
+    )
+    new = [a for a in changed_alarms.values() if a.pk is None]
+    for alarm in new:  # one at a time: the partial unique index must see the previous clear first
+        alarm.save()
+    Alarm.objects.bulk_update(
+        [a for a in changed_alarms.values() if a not in new],
+        ["level", "threshold", "ended_at", "peak_value", "last_value", "is_active"],
+    )
+    for event in events:
+        event.alarm_id = event.alarm.pk
+    AlarmEvent.objects.bulk_create(events)
+    return list(changed_alarms.values())
+
+
+def _track_peak(alarm: Alarm, value: float) -> None:
+    alarm.last_value = value
+    if alarm.peak_value is None or (value < alarm.peak_value if alarm.side == "low" else value > alarm.peak_value):
+        alarm.peak_value = value
+
+
+def _apply(change, point, ts, value, active, changed, events) -> None:
+    old, new = change
+    old_side, new_side = machine.side(old), machine.side(new)
+    if old_side is not None and old_side != new_side:  # cleared (消警), possibly to the other side
+        alarm = active.pop((point.pk, old_side))
+        alarm.ended_at, alarm.is_active, alarm.last_value = ts, False, value
+        changed[id(alarm)] = alarm
+        events.append(AlarmEvent(alarm=alarm, ts=ts, event="cleared", level=old, value=value))
+        if new_side is not None:
+            # Save the cleared alarm first so the new one on the other side never collides.
+            if alarm.pk is None:
+                alarm.save()
+            else:
+                alarm.save(update_fields=["ended_at", "is_active", "last_value"])
+    if new_side is None:
+        return
+    if old_side == new_side:  # escalated or de-escalated in place
+        alarm = active[(point.pk, new_side)]
+        kind = "escalated" if abs(machine.RANK[new]) > abs(machine.RANK[old]) else "de-escalated"
+        alarm.level, alarm.threshold = new, threshold_of(point, new)
+    else:
+        alarm = Alarm(
+            point=point,
+            enterprise_id=point.enterprise_id,
+            side=new_side,
+            level=new,
+            threshold=threshold_of(point, new),
+            started_at=ts,
+            peak_value=value,
+            last_value=value,
+        )
+        active[(point.pk, new_side)] = alarm
+        kind = "raised"
+    changed[id(alarm)] = alarm
+    events.append(AlarmEvent(alarm=alarm, ts=ts, event=kind, level=new, value=value))
 
 
 def pending_batches(limit: int = 1000) -> list[int]:

@@ -1,0 +1,104 @@
+"""Alarms from stored readings: raise, escalate, clear, one alarm for flapping input, late readings."""
+
+import datetime as dt
+
+import pytest
+
+from apps.enterprises.tests.factories import enterprise
+from apps.facilities.models import Facility, FacilityKind
+from apps.monitoring.models import Alarm, IngestBatch, MeasurementKind, MonitoringPoint, PointState
+from apps.monitoring.processing import evaluate, process_batch
+from apps.monitoring.services import create_gateway
+from apps.monitoring.storage import store_readings
+
+pytestmark = pytest.mark.django_db
+T0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
+
+
+@pytest.fixture
+def point():
+    ent = enterprise("370102")
+    facility = Facility.objects.create(
+        enterprise=ent, kind=FacilityKind.objects.get(code="tank_farm"), code="TF", name="罐区"
+    )
+    return MonitoringPoint.objects.create(
+        enterprise=ent,
+        facility=facility,
+        code="TI-1",
+        name="温度",
+        kind=MeasurementKind.objects.get(code="temperature"),
+        high=80,
+        high_high=90,
+        deadband=2,
+    )
+
+
+def feed(point, values, start=T0, every_s=10):
+    gateway = (
+        point.enterprise.gateways.first()
+        or create_gateway(None, enterprise=point.enterprise, gateway_id=f"gw-{point.pk}")[0]
+    )
+    batch = IngestBatch.objects.create(gateway=gateway, source="http")
+    rows = [(point.pk, start + dt.timedelta(seconds=n * every_s), float(v)) for n, v in enumerate(values)]
+    store_readings(rows, batch.pk)
+    IngestBatch.objects.filter(pk=batch.pk).update(min_ts=rows[0][1], max_ts=rows[-1][1], accepted=len(rows))
+    return process_batch(batch.pk)
+
+
+def test_alarm_raises_escalates_de_escalates_and_clears_with_its_history(point):
+    feed(point, [70, 82, 95, 99, 85, 70])
+    alarm = Alarm.objects.get()
+    assert not alarm.is_active and alarm.side == "high" and alarm.peak_value == 99
+    assert alarm.started_at == T0 + dt.timedelta(seconds=10) and alarm.ended_at == T0 + dt.timedelta(seconds=50)
+    assert [(e.event, e.level) for e in alarm.events.all()] == [
+        ("raised", "high"),
+        ("escalated", "high_high"),
+        ("de-escalated", "high"),
+        ("cleared", "high"),
+    ]
+    assert PointState.objects.get(point=point).level == "normal"
+
+
+def test_flapping_input_gives_one_alarm(point):
+    feed(point, [79, 80.5, 79.5, 80.2, 79.1, 80.4, 79.6, 70])
+    assert Alarm.objects.count() == 1 and not Alarm.objects.get().is_active
+
+
+def test_an_active_alarm_continues_across_batches_and_one_per_side(point):
+    feed(point, [70, 85])
+    feed(point, [86, 88], start=T0 + dt.timedelta(minutes=5))
+    alarm = Alarm.objects.get()
+    assert alarm.is_active and alarm.peak_value == 88 and alarm.last_value == 88
+    point.low = 10
+    point.save()
+    feed(point, [5], start=T0 + dt.timedelta(minutes=10))  # straight from high to low
+    assert Alarm.objects.filter(is_active=True).get().side == "low"
+    assert Alarm.objects.get(side="high").ended_at == T0 + dt.timedelta(minutes=10)
+
+
+def test_late_readings_are_stored_but_do_not_move_the_state(point):
+    feed(point, [70, 85], start=T0 + dt.timedelta(minutes=10))
+    feed(point, [50], start=T0)  # older than what the point has evaluated
+    assert Alarm.objects.get().is_active
+    assert PointState.objects.get(point=point).value == 85
+
+
+def test_switch_point_alarms_on_its_abnormal_state(point):
+    switch = MonitoringPoint.objects.create(
+        enterprise=point.enterprise,
+        facility=point.facility,
+        code="XS-1",
+        name="紧急切断阀",
+        kind=MeasurementKind.objects.filter(signal="switch").first(),
+        alarm_state=False,
+    )
+    evaluate({switch.pk: [(T0, 1.0), (T0 + dt.timedelta(seconds=5), 0.0)]}, received_at=T0)
+    alarm = Alarm.objects.get(point=switch)
+    assert alarm.side == "state" and alarm.is_active
+
+
+def test_processing_twice_changes_nothing(point):
+    feed(point, [70, 85])
+    batch = IngestBatch.objects.get()
+    assert process_batch(batch.pk) == 0
+    assert Alarm.objects.count() == 1
