@@ -92,3 +92,43 @@ def test_api_token_authenticates_the_websocket_through_the_real_asgi_stack():
         assert not connected and code == 4401
 
     async_to_sync(run)()
+
+
+def test_regulator_receives_alarms_of_its_region_and_not_of_others():
+    import datetime as dt
+
+    from apps.facilities.models import Facility, FacilityKind
+    from apps.monitoring.models import MeasurementKind, MonitoringPoint
+    from apps.monitoring.processing import evaluate
+
+    ent = enterprise("370102")
+    facility = Facility.objects.create(
+        enterprise=ent, kind=FacilityKind.objects.get(code="tank_farm"), code="TF", name="罐区"
+    )
+    point = MonitoringPoint.objects.create(
+        enterprise=ent,
+        facility=facility,
+        code="TI-L",
+        name="温度",
+        kind=MeasurementKind.objects.get(code="temperature"),
+        high=80,
+    )
+    jinan = user_with_role("regulator_staff", regulator("370100"))
+    t0 = dt.datetime.now(dt.UTC)
+
+    async def run():
+        communicator, connected, _ = await _connect(jinan)
+        assert connected
+        await communicator.send_json_to({"action": "subscribe", "topic": "region", "key": "370100"})
+        assert (await communicator.receive_json_from(timeout=5))["type"] == "subscribed"
+        await communicator.send_json_to({"action": "subscribe", "topic": "region", "key": "370200"})
+        assert (await communicator.receive_json_from(timeout=5))["error"] == "forbidden"
+        await database_sync_to_async(evaluate)({point.pk: [(t0, 85.0)]}, received_at=t0)
+        event = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return event
+
+    event = async_to_sync(run)()
+    assert event["topic"] == "region" and event["key"] == "370100"
+    assert event["event"]["kind"] == "alarm.raised" and event["event"]["point"] == point.pk
+    assert event["event"]["level"] == "high" and event["event"]["value"] == 85.0

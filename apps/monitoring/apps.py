@@ -10,20 +10,22 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     role_grants = {
-        "regulator_admin": ["view_monitoringpoint", "view_gateway", "view_measurementkind"],
-        "regulator_staff": ["view_monitoringpoint", "view_gateway", "view_measurementkind"],
-        "law_enforcement_inspector": ["view_monitoringpoint", "view_measurementkind"],
-        "committee_member_staff": ["view_monitoringpoint", "view_measurementkind"],
-        "*enterprise": ["view_monitoringpoint", "view_measurementkind"],
+        "regulator_admin": ["view_monitoringpoint", "view_gateway", "view_measurementkind", "view_alarm"],
+        "regulator_staff": ["view_monitoringpoint", "view_gateway", "view_measurementkind", "view_alarm"],
+        "law_enforcement_inspector": ["view_monitoringpoint", "view_measurementkind", "view_alarm"],
+        "committee_member_staff": ["view_monitoringpoint", "view_measurementkind", "view_alarm"],
+        "*enterprise": ["view_monitoringpoint", "view_measurementkind", "view_alarm"],
+        "enterprise_principal": ["change_alarm"],
         "enterprise_admin": [
             "add_monitoringpoint",
             "change_monitoringpoint",
             "view_gateway",
             "add_gateway",
             "change_gateway",
+            "change_alarm",
         ],
-        "enterprise_safety_manager": ["add_monitoringpoint", "change_monitoringpoint", "view_gateway"],
-        "control_room_duty_officer": ["view_gateway"],
+        "enterprise_safety_manager": ["add_monitoringpoint", "change_monitoringpoint", "view_gateway", "change_alarm"],
+        "control_room_duty_officer": ["view_gateway", "change_alarm"],
         "service_provider_staff": ["view_measurementkind"],
         "rescue_team_member": ["view_measurementkind"],
     }
@@ -44,6 +46,12 @@ class MonitoringConfig(AppConfig):
         from .services import overview_section
 
         register_section("monitoring", overview_section, order=40)
+
+        from apps.core import live
+
+        from .services import can_watch_region
+
+        live.register_topic("region", can_watch_region)
 
     def load_reference_data(self):
         from .services import load_measurement_kinds

@@ -148,6 +148,16 @@ class AlarmQuerySet(ScopedQuerySet):
     def active(self):
         return self.filter(is_active=True)
 
+    def long_uncleared(self, now=None):
+        """Active longer than ANQUAN_ALARM_LONG_UNCLEARED_HOURS (长时间未销警)."""
+        import datetime as dt
+
+        from django.conf import settings
+        from django.utils import timezone
+
+        limit = (now or timezone.now()) - dt.timedelta(hours=settings.ANQUAN_ALARM_LONG_UNCLEARED_HOURS)
+        return self.active().filter(started_at__lt=limit)
+
 
 class Alarm(models.Model):
     """A threshold or state alarm of a point (报警): one active per (point, side); it escalates and
@@ -163,6 +173,13 @@ class Alarm(models.Model):
     peak_value = models.FloatField(_("peak value"), null=True, blank=True)
     last_value = models.FloatField(_("last value"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True, db_index=True)
+    # Handling feedback (处置反馈) recorded by the enterprise.
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True, db_index=True)
+    handled_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    handler = models.CharField(_("handler"), max_length=64, blank=True)
+    cause = models.CharField(_("cause"), max_length=255, blank=True)
+    measures = models.CharField(_("measures"), max_length=500, blank=True)
+    result = models.CharField(_("result"), max_length=255, blank=True)
 
     scope_organisation_field = "enterprise__organisation"
     objects = AlarmQuerySet.as_manager()

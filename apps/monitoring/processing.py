@@ -62,6 +62,7 @@ def process_batch(batch_id: int) -> int:
     return len(by_point)
 
 
+@transaction.atomic
 def evaluate(by_point: dict[int, list], *, received_at: dt.datetime) -> list[Alarm]:
     """Advance every point's tracker through its new readings and keep alarms in step."""
     ids = sorted(by_point)
@@ -106,7 +107,29 @@ def evaluate(by_point: dict[int, list], *, received_at: dt.datetime) -> list[Ala
     for event in events:
         event.alarm_id = event.alarm.pk
     AlarmEvent.objects.bulk_create(events)
+    _push(events)
     return list(changed_alarms.values())
+
+
+def _push(events: list[AlarmEvent]) -> None:
+    """Alarm events to the enterprise's subscribers and to every region above it (after commit)."""
+    if not events:
+        return
+    from apps.core import live
+    from apps.enterprises.models import Enterprise
+
+    from .services import alarm_event_payload
+
+    paths = dict(
+        Enterprise.objects.filter(pk__in={e.alarm.enterprise_id for e in events}).values_list(
+            "pk", "organisation__region__path"
+        )
+    )
+    for event in events:
+        payload = alarm_event_payload(event.alarm, event.event)
+        live.broadcast("enterprise", event.alarm.enterprise_id, payload)
+        for code in paths[event.alarm.enterprise_id].strip("/").split("/"):
+            live.broadcast("region", code, payload)
 
 
 def _track_peak(alarm: Alarm, value: float) -> None:

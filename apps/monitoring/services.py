@@ -188,3 +188,48 @@ def overview_section(enterprise, user) -> dict:
             for g in Gateway.objects.filter(enterprise=enterprise)
         ],
     }
+
+
+@transaction.atomic
+def record_handling(actor, alarm, *, cause: str, measures: str, result: str, handler: str = ""):
+    """Handling feedback (处置反馈) on an alarm, by the enterprise; regulators see it."""
+    from django.utils import timezone
+
+    from .models import Alarm
+
+    require_enterprise_write(actor, alarm.enterprise, Alarm, "change")
+    if not (cause.strip() and measures.strip() and result.strip()):
+        raise InvalidInput(_("Cause, measures and result are required."), field="result")
+    alarm.cause, alarm.measures, alarm.result = cause.strip(), measures.strip(), result.strip()
+    alarm.handler = handler.strip() or (actor.real_name or actor.username if actor is not None else "")
+    alarm.handled_at, alarm.handled_by = timezone.now(), actor
+    alarm.save(update_fields=["cause", "measures", "result", "handler", "handled_at", "handled_by"])
+    return alarm
+
+
+def alarm_event_payload(alarm, event: str) -> dict:
+    return {
+        "kind": f"alarm.{event}",
+        "alarm": alarm.pk,
+        "point": alarm.point_id,
+        "enterprise": alarm.enterprise_id,
+        "side": alarm.side,
+        "level": alarm.level,
+        "value": alarm.last_value,
+        "started_at": alarm.started_at.isoformat(),
+        "ended_at": alarm.ended_at.isoformat() if alarm.ended_at else None,
+    }
+
+
+def can_watch_region(user, code: str) -> bool:
+    """Live push: a regulator may follow the alarms of a region inside its jurisdiction."""
+    from apps.core.scoping import AccessScope
+    from apps.regions.models import Region
+
+    scope = AccessScope.of(user)
+    region = Region.objects.filter(code=code).only("path").first()
+    if region is None:
+        return False
+    return scope.kind == AccessScope.ALL or (
+        scope.kind == AccessScope.REGION and region.path.startswith(scope.region_path)
+    )

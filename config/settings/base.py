@@ -24,6 +24,8 @@ ANQUAN_INGEST_MAX_READINGS = 5000
 ANQUAN_INGEST_MAX_BYTES = 2 * 1024 * 1024
 ANQUAN_INGEST_MAX_SKEW_S = 300
 ANQUAN_INGEST_MAX_FUTURE_S = 300
+# An alarm still active after this many hours is flagged as long-uncleared (长时间未销警).
+ANQUAN_ALARM_LONG_UNCLEARED_HOURS = env.int("ANQUAN_ALARM_LONG_UNCLEARED_HOURS", default=24)
 # Key for secrets kept encrypted at rest (gateway HMAC keys); defaults to one derived from SECRET_KEY.
 ANQUAN_SECRETS_KEY = env("ANQUAN_SECRETS_KEY", default="")
 

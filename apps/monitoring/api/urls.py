@@ -1,6 +1,7 @@
 from django.urls import re_path
 
 from apps.core.api.routers import OptionalSlashRouter
+from apps.monitoring.api.alarms import AlarmViewSet
 from apps.monitoring.ingest_views import ingest_readings
 
 from .views import GatewayViewSet, MeasurementKindViewSet, MonitoringPointViewSet
@@ -9,6 +10,7 @@ router = OptionalSlashRouter()
 router.register("measurement-kinds", MeasurementKindViewSet, basename="measurement-kind")
 router.register("monitoring-points", MonitoringPointViewSet, basename="monitoring-point")
 router.register("gateways", GatewayViewSet, basename="gateway")
+router.register("alarms", AlarmViewSet, basename="alarm")
 urlpatterns = [
     re_path(r"^ingest/readings/?$", ingest_readings, name="ingest-readings"),  # contract §2
     *router.urls,

@@ -102,3 +102,39 @@ def test_processing_twice_changes_nothing(point):
     batch = IngestBatch.objects.get()
     assert process_batch(batch.pk) == 0
     assert Alarm.objects.count() == 1
+
+
+def test_alarm_centre_scoped_with_handling_by_the_enterprise(api, point):
+    from apps.accounts.tests.factories import regulator, user_with_role
+
+    feed(point, [70, 85])
+    other = enterprise("370211")
+    facility = Facility.objects.create(enterprise=other, kind=point.facility.kind, code="TF", name="罐区")
+    far = MonitoringPoint.objects.create(
+        enterprise=other, facility=facility, code="TI-Q", name="温度", kind=point.kind, high=80
+    )
+    feed(far, [90])
+    alarm = Alarm.objects.get(point=point)
+    api.force_authenticate(user_with_role("regulator_staff", regulator("370100")))
+    listed = api.get("/api/v1/alarms/?active=true&handled=false").json()["results"]
+    assert [a["id"] for a in listed] == [alarm.pk]
+    assert api.get(f"/api/v1/alarms/{alarm.pk}/").json()["events"][0]["event"] == "raised"
+    assert (
+        api.post(
+            f"/api/v1/alarms/{alarm.pk}/handling/", {"cause": "x", "measures": "y", "result": "z"}, format="json"
+        ).status_code
+        == 403
+    )
+    api.force_authenticate(user_with_role("control_room_duty_officer", point.enterprise.organisation))
+    bad = api.post(f"/api/v1/alarms/{alarm.pk}/handling/", {"cause": "", "measures": "y", "result": "z"}, format="json")
+    assert bad.status_code == 400
+    ok = api.post(
+        f"/api/v1/alarms/{alarm.pk}/handling/",
+        {"cause": "冷却水中断", "measures": "恢复供水", "result": "温度回落"},
+        format="json",
+    )
+    assert ok.status_code == 200 and ok.json()["handled_at"]
+    api.force_authenticate(user_with_role("regulator_staff", regulator("370100")))
+    assert api.get("/api/v1/alarms/?handled=true").json()["count"] == 1
+    Alarm.objects.filter(pk=alarm.pk).update(started_at=T0 - dt.timedelta(hours=30))
+    assert [a["id"] for a in api.get("/api/v1/alarms/?long_uncleared=true").json()["results"]] == [alarm.pk]
