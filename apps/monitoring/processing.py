@@ -75,6 +75,18 @@ def evaluate(by_point: dict[int, list], *, received_at: dt.datetime) -> list[Ala
         state, point = states[point_id], points[point_id]
         limits = limits_of(point)
         tracker = machine.Tracker(state.level, state.pending_level or None, state.pending_since)
+        offline = active.pop((point_id, "offline"), None)
+        if offline is not None:  # data again: the point is back online
+            back_ts, back_value = by_point[point_id][-1]
+            offline.ended_at, offline.is_active, offline.last_value = (
+                max(back_ts, offline.started_at),
+                False,
+                back_value,
+            )
+            changed_alarms[id(offline)] = offline
+            events.append(
+                AlarmEvent(alarm=offline, ts=offline.ended_at, event="cleared", level="offline", value=back_value)
+            )
         for ts, value in by_point[point_id]:
             if state.evaluated_ts is not None and ts <= state.evaluated_ts:
                 continue
@@ -182,3 +194,42 @@ def pending_batches(limit: int = 1000) -> list[int]:
             :limit
         ]
     )
+
+
+OFFLINE = "offline"
+
+
+@transaction.atomic
+def detect_offline(now: dt.datetime | None = None) -> int:
+    """Raise an offline alarm (离线) for points in use that reported before but have sent nothing for
+    ANQUAN_OFFLINE_PERIODS × their period; enterprises that are shut down or suspended are left out
+    (ENT-08). Returns the number of alarms raised. Data arriving clears the alarm (``evaluate``)."""
+    from django.conf import settings
+
+    now = now or timezone.now()
+    periods = settings.ANQUAN_OFFLINE_PERIODS
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT p.id, p.enterprise_id, s.value FROM monitoring_monitoringpoint p
+              JOIN monitoring_pointstate s ON s.point_id = p.id
+              JOIN enterprises_enterprise e ON e.organisation_id = p.enterprise_id
+             WHERE p.in_use AND NOT p.deleted AND e.status = 'operating' AND NOT e.deleted
+               AND s.received_at < %s - (p.period_s * %s) * interval '1 second'
+               AND NOT EXISTS (SELECT 1 FROM monitoring_alarm a
+                                WHERE a.point_id = p.id AND a.side = %s AND a.is_active)
+            """,
+            [now, periods, OFFLINE],
+        )
+        rows = cursor.fetchall()
+    alarms = [
+        Alarm(point_id=pid, enterprise_id=eid, side=OFFLINE, level=OFFLINE, started_at=now, last_value=value)
+        for pid, eid, value in rows
+    ]
+    Alarm.objects.bulk_create(alarms)
+    events = [AlarmEvent(alarm=a, ts=now, event="raised", level=OFFLINE) for a in alarms]
+    for event in events:
+        event.alarm_id = event.alarm.pk
+    AlarmEvent.objects.bulk_create(events)
+    _push(events)
+    return len(alarms)

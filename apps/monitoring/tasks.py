@@ -26,3 +26,10 @@ def maintain_partitions() -> dict:
     from .storage import maintain_partitions as run
 
     return run()
+
+
+@shared_task(name="monitoring.detect_offline", time_limit=120)
+def detect_offline() -> int:
+    from .processing import detect_offline as run
+
+    return run()

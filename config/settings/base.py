@@ -24,6 +24,8 @@ ANQUAN_INGEST_MAX_READINGS = 5000
 ANQUAN_INGEST_MAX_BYTES = 2 * 1024 * 1024
 ANQUAN_INGEST_MAX_SKEW_S = 300
 ANQUAN_INGEST_MAX_FUTURE_S = 300
+# A point that reported before is offline after this many of its reporting periods without data.
+ANQUAN_OFFLINE_PERIODS = env.int("ANQUAN_OFFLINE_PERIODS", default=3)
 # An alarm still active after this many hours is flagged as long-uncleared (长时间未销警).
 ANQUAN_ALARM_LONG_UNCLEARED_HOURS = env.int("ANQUAN_ALARM_LONG_UNCLEARED_HOURS", default=24)
 # Key for secrets kept encrypted at rest (gateway HMAC keys); defaults to one derived from SECRET_KEY.
@@ -159,6 +161,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 3500},
     },
     "monitoring-sweep": {"task": "monitoring.sweep_batches", "schedule": 30.0, "options": {"expires": 25}},
+    "monitoring-offline": {"task": "monitoring.detect_offline", "schedule": 60.0, "options": {"expires": 55}},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

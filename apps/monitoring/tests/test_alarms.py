@@ -138,3 +138,36 @@ def test_alarm_centre_scoped_with_handling_by_the_enterprise(api, point):
     assert api.get("/api/v1/alarms/?handled=true").json()["count"] == 1
     Alarm.objects.filter(pk=alarm.pk).update(started_at=T0 - dt.timedelta(hours=30))
     assert [a["id"] for a in api.get("/api/v1/alarms/?long_uncleared=true").json()["results"]] == [alarm.pk]
+
+
+def test_a_silent_point_goes_offline_and_data_brings_it_back(point):
+    from django.utils import timezone
+
+    from apps.monitoring.processing import detect_offline
+
+    point.period_s = 60
+    point.save()
+    feed(point, [50])
+    now = timezone.now()
+    PointState.objects.filter(point=point).update(received_at=now - dt.timedelta(seconds=100))
+    assert detect_offline(now) == 0  # under 3 periods
+    PointState.objects.filter(point=point).update(received_at=now - dt.timedelta(seconds=200))
+    assert detect_offline(now) == 1
+    assert detect_offline(now) == 0  # one active offline alarm, not one per run
+    offline = Alarm.objects.get(side="offline")
+    assert offline.is_active
+    feed(point, [51], start=T0 + dt.timedelta(minutes=30))
+    offline.refresh_from_db()
+    assert not offline.is_active and offline.ended_at is not None
+
+
+def test_shut_down_enterprises_are_not_reported_offline(point):
+    from django.utils import timezone
+
+    from apps.monitoring.processing import detect_offline
+
+    feed(point, [50])
+    PointState.objects.filter(point=point).update(received_at=timezone.now() - dt.timedelta(days=1))
+    point.enterprise.status = "suspended"
+    point.enterprise.save()
+    assert detect_offline() == 0
