@@ -24,6 +24,11 @@ ANQUAN_INGEST_MAX_READINGS = 5000
 ANQUAN_INGEST_MAX_BYTES = 2 * 1024 * 1024
 ANQUAN_INGEST_MAX_SKEW_S = 300
 ANQUAN_INGEST_MAX_FUTURE_S = 300
+# The MQTT broker the bridge subscribes to (Mosquitto here, EMQX in production).
+ANQUAN_MQTT_HOST = env("ANQUAN_MQTT_HOST", default="127.0.0.1")
+ANQUAN_MQTT_PORT = env.int("ANQUAN_MQTT_PORT", default=1883)
+ANQUAN_MQTT_USERNAME = env("ANQUAN_MQTT_USERNAME", default="")
+ANQUAN_MQTT_PASSWORD = env("ANQUAN_MQTT_PASSWORD", default="")
 # A point that reported before is offline after this many of its reporting periods without data.
 ANQUAN_OFFLINE_PERIODS = env.int("ANQUAN_OFFLINE_PERIODS", default=3)
 # An alarm still active after this many hours is flagged as long-uncleared (长时间未销警).
