@@ -113,12 +113,14 @@ def evaluate(by_point: dict[int, list], *, received_at: dt.datetime) -> list[Ala
         touched, ["ts", "value", "received_at", "level", "pending_level", "pending_since", "evaluated_ts"]
     )
     new = [a for a in changed_alarms.values() if a.pk is None]
-    for alarm in new:  # one at a time: the partial unique index must see the previous clear first
-        alarm.save()
+    # Existing alarms first: a clear must reach the partial unique index before a new alarm on the
+    # same side is inserted (cleared and raised again within one batch).
     Alarm.objects.bulk_update(
-        [a for a in changed_alarms.values() if a not in new],
+        [a for a in changed_alarms.values() if a.pk is not None],
         ["level", "threshold", "ended_at", "peak_value", "last_value", "is_active"],
     )
+    for alarm in new:
+        alarm.save()
     for event in events:
         event.alarm_id = event.alarm.pk
     AlarmEvent.objects.bulk_create(events)

@@ -171,3 +171,10 @@ def test_shut_down_enterprises_are_not_reported_offline(point):
     point.enterprise.status = "suspended"
     point.enterprise.save()
     assert detect_offline() == 0
+
+
+def test_an_alarm_cleared_and_raised_again_in_the_next_batch(point):
+    feed(point, [70, 85])
+    feed(point, [70, 86, 87], start=T0 + dt.timedelta(minutes=5))
+    assert Alarm.objects.filter(is_active=True).count() == 1
+    assert Alarm.objects.filter(is_active=False).count() == 1
