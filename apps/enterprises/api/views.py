@@ -32,6 +32,17 @@ from .serializers import (
 )
 
 
+def resolve_enterprise(user, enterprise_id) -> Enterprise:
+    """The enterprise a request body names, within the caller's scope (else a field error)."""
+    return in_scope(
+        Enterprise.objects.select_related("organisation"),
+        user,
+        enterprise_id,
+        field="enterprise",
+        unknown=_("Unknown enterprise."),
+    )
+
+
 def inline_stats_response():
     from drf_spectacular.utils import inline_serializer
     from rest_framework import serializers
@@ -183,12 +194,8 @@ class ShutdownViewSet(
     def create(self, request, *args, **kwargs):
         data = ShutdownSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        enterprise = in_scope(
-            Enterprise.objects,
-            request.user,
-            request.data.get("enterprise") or request.query_params.get("enterprise"),
-            field="enterprise",
-            unknown=_("Unknown enterprise."),
+        enterprise = resolve_enterprise(
+            request.user, request.data.get("enterprise") or request.query_params.get("enterprise")
         )
         shutdown = services.record_shutdown(request.user, enterprise, **data.validated_data)
         return Response(ShutdownSerializer(shutdown).data, status=status.HTTP_201_CREATED)
@@ -219,12 +226,8 @@ class AnnotationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Re
     def create(self, request, *args, **kwargs):
         data = AnnotationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        enterprise = in_scope(
-            Enterprise.objects,
-            request.user,
-            request.data.get("enterprise") or request.query_params.get("enterprise"),
-            field="enterprise",
-            unknown=_("Unknown enterprise."),
+        enterprise = resolve_enterprise(
+            request.user, request.data.get("enterprise") or request.query_params.get("enterprise")
         )
         note = services.annotate(request.user, enterprise, data.validated_data["text"])
         return Response(AnnotationSerializer(note).data, status=status.HTTP_201_CREATED)

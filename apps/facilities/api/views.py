@@ -6,10 +6,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.api.filters import EnterpriseOwnedFilterSet
-from apps.core.api.lookups import in_scope
 from apps.core.api.viewsets import ScopedViewSetMixin
 from apps.core.exceptions import InvalidInput
-from apps.enterprises.models import Enterprise
+from apps.enterprises.api.views import resolve_enterprise
 from apps.facilities import services
 from apps.facilities.models import Facility, FacilityKind, FacilityStatus
 
@@ -49,16 +48,6 @@ class FacilityFilterSet(EnterpriseOwnedFilterSet):
 
     def filter_industry(self, queryset, name, value):
         return queryset.filter(kind__industries__contains=[value])
-
-
-def resolve_enterprise(user, enterprise_id) -> Enterprise:
-    return in_scope(
-        Enterprise.objects.select_related("organisation"),
-        user,
-        enterprise_id,
-        field="enterprise",
-        unknown=_("Unknown enterprise."),
-    )
 
 
 def resolve_parent(enterprise, parent_id):

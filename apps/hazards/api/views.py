@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from apps.core.api.filters import EnterpriseOwnedFilterSet
 from apps.core.api.viewsets import ScopedViewSetMixin
-from apps.facilities.api.views import resolve_enterprise
+from apps.enterprises.api.views import resolve_enterprise
 from apps.hazards import services
 from apps.hazards.models import FilingStatus, HazardCategory, HazardSource, Substance
 

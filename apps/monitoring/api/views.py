@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from apps.core.api.filters import EnterpriseOwnedFilterSet
 from apps.core.api.lookups import in_scope
 from apps.core.api.viewsets import ScopedViewSetMixin
-from apps.facilities.api.views import resolve_enterprise
+from apps.enterprises.api.views import resolve_enterprise
 from apps.facilities.models import Facility
 from apps.monitoring import services
 from apps.monitoring.models import Gateway, MeasurementKind, MonitoringPoint

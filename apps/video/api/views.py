@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from apps.core.api.filters import EnterpriseOwnedFilterSet
 from apps.core.api.lookups import in_scope
 from apps.core.api.viewsets import ScopedViewSetMixin
-from apps.facilities.api.views import resolve_enterprise
+from apps.enterprises.api.views import resolve_enterprise
 from apps.facilities.models import Facility
 from apps.video import services
 from apps.video.models import Camera
