@@ -35,7 +35,14 @@ from django.db import connection  # noqa: E402
 
 from apps.enterprises.models import Enterprise  # noqa: E402
 from apps.facilities.models import Facility, FacilityKind  # noqa: E402
-from apps.monitoring.models import Gateway, IngestBatch, MeasurementKind, MonitoringPoint  # noqa: E402
+from apps.monitoring.models import (  # noqa: E402
+    Alarm,
+    Gateway,
+    IngestBatch,
+    MeasurementKind,
+    MonitoringPoint,
+    PointState,
+)
 from apps.monitoring.services import create_gateway, gateway_secret  # noqa: E402
 from apps.monitoring.storage import maintain_partitions  # noqa: E402
 
@@ -73,6 +80,9 @@ def provision(n_points):
 
 
 def cleanup(gateway):
+    points = MonitoringPoint.objects.filter(code__startswith="BENCH-", facility__code="BENCH-TF")
+    Alarm.objects.filter(point__in=points).delete()
+    PointState.objects.filter(point__in=points).delete()
     with connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM monitoring_reading WHERE batch_id IN (SELECT id FROM monitoring_ingestbatch "

@@ -99,7 +99,7 @@ def test_regulator_receives_alarms_of_its_region_and_not_of_others():
 
     from apps.facilities.models import Facility, FacilityKind
     from apps.monitoring.models import MeasurementKind, MonitoringPoint
-    from apps.monitoring.processing import evaluate
+    from apps.monitoring.tests.factories import feed
 
     ent = enterprise("370102")
     facility = Facility.objects.create(
@@ -123,12 +123,14 @@ def test_regulator_receives_alarms_of_its_region_and_not_of_others():
         assert (await communicator.receive_json_from(timeout=5))["type"] == "subscribed"
         await communicator.send_json_to({"action": "subscribe", "topic": "region", "key": "370200"})
         assert (await communicator.receive_json_from(timeout=5))["error"] == "forbidden"
-        await database_sync_to_async(evaluate)({point.pk: [(t0, 85.0)]}, received_at=t0)
+        await database_sync_to_async(feed)(point, [85.0], t0)
         event = await communicator.receive_json_from(timeout=5)
         await communicator.disconnect()
         return event
 
     event = async_to_sync(run)()
     assert event["topic"] == "region" and event["key"] == "370100"
-    assert event["event"]["kind"] == "alarm.raised" and event["event"]["point"] == point.pk
-    assert event["event"]["level"] == "high" and event["event"]["value"] == 85.0
+    assert event["event"]["kind"] == "alarms"
+    (raised,) = event["event"]["events"]
+    assert raised["kind"] == "alarm.raised" and raised["point"] == point.pk
+    assert raised["level"] == "high" and raised["value"] == 85.0

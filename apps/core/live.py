@@ -47,6 +47,23 @@ def broadcast(topic: str, key, event: dict) -> None:
     transaction.on_commit(send)
 
 
+def broadcast_many(messages: list[tuple[str, object, dict]]) -> None:
+    """Send many (topic, key, event) messages after commit, in one trip to the channel layer."""
+    if not messages:
+        return
+    payloads = [
+        (group_name(topic, str(key)), {"type": "live.event", "topic": topic, "key": str(key), "event": event})
+        for topic, key, event in messages
+    ]
+
+    async def send_all():
+        layer = get_channel_layer()
+        for group, payload in payloads:
+            await layer.group_send(group, payload)
+
+    transaction.on_commit(async_to_sync(send_all))
+
+
 def notify_user(user_id: int, event: dict) -> None:
     payload = {"type": "live.event", "topic": "user", "key": str(user_id), "event": event}
     transaction.on_commit(lambda: async_to_sync(get_channel_layer().group_send)(user_group(user_id), payload))

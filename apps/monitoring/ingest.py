@@ -31,9 +31,10 @@ from .storage import store_readings
 class IngestRejected(DomainError):
     """A whole request refused: the status code says why (400, 401, 403, 413, 429)."""
 
-    def __init__(self, status_code: int, message: str):
+    def __init__(self, status_code: int, message: str, *, retry_after: int | None = None):
         super().__init__(message)
         self.status_code = status_code
+        self.retry_after = retry_after
 
 
 POINT_CACHE_TTL_S = 30.0
@@ -177,22 +178,35 @@ def ingest(gateway: Gateway, readings: list, *, source: str) -> Outcome:
     outcome.duplicates = len(rows) - len(unique)
     if not unique:
         return outcome
+    values = list(unique.values())
     with transaction.atomic():
         batch = IngestBatch.objects.create(gateway=gateway, source=source)
-        inserted = store_readings([(p, ts, v) for p, ts, v, _i in unique.values()], batch.pk)
-        outcome.accepted = len(inserted)
-        outcome.duplicates += len(unique) - len(inserted)
-        if inserted:
-            stamps = [ts for _p, ts in inserted]
-            IngestBatch.objects.filter(pk=batch.pk).update(
-                accepted=outcome.accepted, min_ts=min(stamps), max_ts=max(stamps)
-            )
-            outcome.batch_id = batch.pk
-            transaction.on_commit(lambda: _schedule(batch.pk))
-        else:
+        inserted = store_readings([(p, ts, v) for p, ts, v, _i in values], batch.pk)
+        outcome.accepted = inserted
+        outcome.duplicates += len(values) - inserted
+        if not inserted:
             batch.delete()  # a pure replay leaves no trace
-        Gateway.objects.filter(pk=gateway.pk).update(last_seen_at=now)
+            return outcome
+        outcome.batch_id = batch.pk
+        transaction.on_commit(lambda: _schedule(batch.pk))
     return outcome
+
+
+_backlog = [0.0, 0]  # (checked at, unprocessed batches): counted at most once a second per process
+
+
+def check_backlog() -> None:
+    """Load shedding: while the workers are far behind, refuse new batches with 429 (the gateway
+    keeps its data and retries after Retry-After) rather than queueing without bound."""
+    now = time.monotonic()
+    if now - _backlog[0] > 1.0:
+        limit = settings.ANQUAN_INGEST_MAX_PENDING_BATCHES
+        _backlog[0], _backlog[1] = now, IngestBatch.objects.filter(processed_at__isnull=True)[: limit + 1].count()
+    if _backlog[1] > settings.ANQUAN_INGEST_MAX_PENDING_BATCHES:
+        raise IngestRejected(429, _("The platform is busy; retry later."), retry_after=RETRY_AFTER_S)
+
+
+RETRY_AFTER_S = 5
 
 
 def _schedule(batch_id: int) -> None:

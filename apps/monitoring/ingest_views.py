@@ -6,7 +6,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .ingest import IngestRejected, authenticate, ingest, parse
+from .ingest import IngestRejected, authenticate, check_backlog, ingest, parse
 
 
 @csrf_exempt
@@ -27,7 +27,11 @@ def ingest_readings(request):
             body,
         )
         readings = parse(body)
+        check_backlog()
         outcome = ingest(gateway, readings, source="http")
     except IngestRejected as exc:
-        return JsonResponse({"detail": exc.message}, status=exc.status_code)
+        response = JsonResponse({"detail": exc.message}, status=exc.status_code)
+        if exc.retry_after:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     return JsonResponse(outcome.as_dict(), status=202)

@@ -44,6 +44,9 @@ class Gateway(TimeStampedModel):
     secret_hint = models.CharField(_("secret (first characters)"), max_length=8, editable=False)
     is_enabled = models.BooleanField(_("enabled"), default=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    # Online (在线) while any point it reported last is online; every change is an OnlineTransition.
+    online = models.BooleanField(_("online"), default=False)
+    online_changed_at = models.DateTimeField(_("online status since"), null=True, blank=True)
 
     scope_organisation_field = "enterprise__organisation"
     objects = ScopedQuerySet.as_manager()
@@ -122,6 +125,11 @@ class IngestBatch(models.Model):
     max_ts = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The new readings again, as three parallel arrays, until processed: the worker unnests them
+    # instead of searching the big readings table for a batch id (then they are cleared).
+    payload_points = ArrayField(models.BigIntegerField(), null=True, editable=False)
+    payload_ts = ArrayField(models.DateTimeField(), null=True, editable=False)
+    payload_values = ArrayField(models.FloatField(), null=True, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -142,6 +150,12 @@ class PointState(models.Model):
     pending_level = models.CharField(max_length=16, blank=True)
     pending_since = models.DateTimeField(null=True, blank=True)
     evaluated_ts = models.DateTimeField(null=True, blank=True)
+    # Online (在线): data within ANQUAN_OFFLINE_PERIODS × period; the gateway that reported it last.
+    online = models.BooleanField(default=False)
+    online_changed_at = models.DateTimeField(null=True, blank=True)
+    gateway = models.ForeignKey(Gateway, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # When the value last changed: a value unchanged for hours is a stuck sensor (数据不变).
+    changed_ts = models.DateTimeField(null=True, blank=True)
 
 
 class AlarmQuerySet(ScopedQuerySet):
@@ -173,6 +187,8 @@ class Alarm(models.Model):
     peak_value = models.FloatField(_("peak value"), null=True, blank=True)
     last_value = models.FloatField(_("last value"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True, db_index=True)
+    # Raised inside a maintenance/calibration window: recorded, not pushed.
+    shelved = models.BooleanField(_("in a maintenance window"), default=False)
     # Handling feedback (处置反馈) recorded by the enterprise.
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True, db_index=True)
     handled_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -210,3 +226,89 @@ class AlarmEvent(models.Model):
 
     class Meta:
         ordering = ["ts", "id"]
+
+
+class EnterpriseLink(models.Model):
+    """An enterprise's monitoring connection (联网状态): online while any of its points is online."""
+
+    enterprise = models.OneToOneField(
+        "enterprises.Enterprise", primary_key=True, on_delete=models.CASCADE, related_name="monitoring_link"
+    )
+    online = models.BooleanField(_("online"), default=False)
+    online_changed_at = models.DateTimeField(_("online status since"), null=True, blank=True)
+    first_data_at = models.DateTimeField(_("first data"), null=True, blank=True)
+
+    scope_organisation_field = "enterprise__organisation"
+    objects = ScopedQuerySet.as_manager()
+
+
+class OnlineTransition(models.Model):
+    """A change of online status (上线/离线) of a point, gateway or enterprise; online rates per day,
+    region and industry are computed from these."""
+
+    class Subject(models.TextChoices):
+        POINT = "point", _("Monitoring point")
+        GATEWAY = "gateway", _("Gateway")
+        ENTERPRISE = "enterprise", _("Enterprise")
+
+    subject = models.CharField(max_length=12, choices=Subject.choices)
+    subject_id = models.BigIntegerField()
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+")
+    ts = models.DateTimeField()
+    online = models.BooleanField()
+
+    scope_organisation_field = "enterprise__organisation"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ts", "id"]
+        indexes = [
+            models.Index(fields=["subject", "subject_id", "ts"], name="transition_subject_idx"),
+            models.Index(fields=["subject", "ts"], name="transition_subject_ts_idx"),
+        ]
+
+
+class MaintenanceWindow(TimeStampedModel):
+    """A maintenance or calibration window (检维修/标定) declared by the enterprise for a point or a
+    whole facility: alarms inside it are recorded but not pushed; regulators see the window."""
+
+    class Reason(models.TextChoices):
+        MAINTENANCE = "maintenance", _("Maintenance")  # 检维修
+        CALIBRATION = "calibration", _("Calibration")  # 标定
+        SHUTDOWN = "shutdown", _("Planned shutdown")  # 停车
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey(
+        "facilities.Facility", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    point = models.ForeignKey(MonitoringPoint, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices, default=Reason.MAINTENANCE)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    cancelled = models.BooleanField(_("cancelled"), default=False)
+
+    scope_organisation_field = "enterprise__organisation"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("maintenance window")
+        verbose_name_plural = _("maintenance windows")
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["enterprise", "ends_at"], name="window_enterprise_end_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(facility__isnull=False) | models.Q(point__isnull=False), name="window_has_target"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="window_ends_after_start"
+            ),
+        ]
+
+    def covers(self, point_id: int, facility_id: int, ts) -> bool:
+        return (
+            not self.cancelled
+            and self.starts_at <= ts < self.ends_at
+            and (self.point_id == point_id or (self.point_id is None and self.facility_id == facility_id))
+        )

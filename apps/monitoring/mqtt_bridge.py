@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import paho.mqtt.client as mqtt
 from django.db import close_old_connections
 
-from .ingest import IngestRejected, ingest, parse
+from .ingest import IngestRejected, check_backlog, ingest, parse
 from .models import Gateway
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,9 @@ def handle(topic: str, payload: bytes) -> tuple[str, dict] | None:
         log.warning("mqtt: message from unknown or disabled gateway %s dropped", gateway_id)
         return None
     try:
-        outcome = ingest(gateway, parse(payload), source="mqtt")
+        readings = parse(payload)
+        _wait_for_backlog()
+        outcome = ingest(gateway, readings, source="mqtt")
     except IngestRejected as exc:
         return reply_topic, {"status": exc.status_code, "error": exc.message}
     if outcome.rejected:
@@ -45,6 +48,18 @@ def handle(topic: str, payload: bytes) -> tuple[str, dict] | None:
             "rejected": outcome.rejected,
         }
     return None
+
+
+def _wait_for_backlog() -> None:
+    """Back-pressure instead of refusal: the broker keeps unacknowledged messages (persistent
+    session), so while the workers are far behind the bridge waits rather than answering 429."""
+    while True:
+        try:
+            check_backlog()
+            return
+        except IngestRejected as exc:
+            log.warning("mqtt: workers behind, pausing %s s", exc.retry_after)
+            time.sleep(exc.retry_after or 1)
 
 
 class Bridge:

@@ -33,3 +33,10 @@ def detect_offline() -> int:
     from .processing import detect_offline as run
 
     return run()
+
+
+@shared_task(name="monitoring.refresh_hour_rollups", time_limit=600)
+def refresh_hour_rollups() -> int:
+    from .storage import refresh_hour_rollups as run
+
+    return run()

@@ -19,6 +19,11 @@ EXTERNAL_PORTAL_URL = env("ANQUAN_EXTERNAL_PORTAL_URL", default="/")
 ANQUAN_MAP_TILE_URL = env("ANQUAN_MAP_TILE_URL", default="")
 # Raw readings are kept this many days (partitions older than that are dropped); rollups live longer.
 ANQUAN_READING_RETENTION_DAYS = env.int("ANQUAN_READING_RETENTION_DAYS", default=400)
+# Rollups outlive the raw readings: long-range charts and statistics read them.
+ANQUAN_ROLLUP_MINUTE_RETENTION_DAYS = env.int("ANQUAN_ROLLUP_MINUTE_RETENTION_DAYS", default=800)
+ANQUAN_ROLLUP_HOUR_RETENTION_DAYS = env.int("ANQUAN_ROLLUP_HOUR_RETENTION_DAYS", default=3650)
+# Load shedding (contract §2: 429 + Retry-After): refuse new batches while this many wait unprocessed.
+ANQUAN_INGEST_MAX_PENDING_BATCHES = env.int("ANQUAN_INGEST_MAX_PENDING_BATCHES", default=2000)
 # Gateway ingestion limits (contract §2).
 ANQUAN_INGEST_MAX_READINGS = 5000
 ANQUAN_INGEST_MAX_BYTES = 2 * 1024 * 1024
@@ -167,6 +172,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "monitoring-sweep": {"task": "monitoring.sweep_batches", "schedule": 30.0, "options": {"expires": 25}},
     "monitoring-offline": {"task": "monitoring.detect_offline", "schedule": 60.0, "options": {"expires": 55}},
+    "monitoring-hour-rollups": {
+        "task": "monitoring.refresh_hour_rollups",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

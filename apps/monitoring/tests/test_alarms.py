@@ -7,9 +7,8 @@ import pytest
 from apps.enterprises.tests.factories import enterprise
 from apps.facilities.models import Facility, FacilityKind
 from apps.monitoring.models import Alarm, IngestBatch, MeasurementKind, MonitoringPoint, PointState
-from apps.monitoring.processing import evaluate, process_batch
-from apps.monitoring.services import create_gateway
-from apps.monitoring.storage import store_readings
+from apps.monitoring.processing import process_batch
+from apps.monitoring.tests.factories import feed as store_and_process
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
@@ -34,15 +33,7 @@ def point():
 
 
 def feed(point, values, start=T0, every_s=10):
-    gateway = (
-        point.enterprise.gateways.first()
-        or create_gateway(None, enterprise=point.enterprise, gateway_id=f"gw-{point.pk}")[0]
-    )
-    batch = IngestBatch.objects.create(gateway=gateway, source="http")
-    rows = [(point.pk, start + dt.timedelta(seconds=n * every_s), float(v)) for n, v in enumerate(values)]
-    store_readings(rows, batch.pk)
-    IngestBatch.objects.filter(pk=batch.pk).update(min_ts=rows[0][1], max_ts=rows[-1][1], accepted=len(rows))
-    return process_batch(batch.pk)
+    return store_and_process(point, values, start, every_s)
 
 
 def test_alarm_raises_escalates_de_escalates_and_clears_with_its_history(point):
@@ -92,7 +83,7 @@ def test_switch_point_alarms_on_its_abnormal_state(point):
         kind=MeasurementKind.objects.filter(signal="switch").first(),
         alarm_state=False,
     )
-    evaluate({switch.pk: [(T0, 1.0), (T0 + dt.timedelta(seconds=5), 0.0)]}, received_at=T0)
+    feed(switch, [1, 0], every_s=5)
     alarm = Alarm.objects.get(point=switch)
     assert alarm.side == "state" and alarm.is_active
 
