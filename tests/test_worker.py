@@ -1,68 +1,20 @@
 """A real Celery worker on the real Redis broker runs the project's tasks."""
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from config.celery_app import app
+from .workers import start_worker, stop_worker, through_the_broker
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def worker(django_db_setup):
-    from django.db import connection
-
-    db = connection.settings_dict
-    # The worker must use the test database, not the one DATABASE_URL names for development.
-    url = f"postgis://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DATABASE_URL": url,
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config.celery_app",
-            "worker",
-            "-P",
-            "solo",
-            "-Q",
-            "default",
-            "-n",
-            f"test-{os.getpid()}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if app.control.inspect(timeout=1).ping():
-            break
-        if proc.poll() is not None:
-            pytest.fail(proc.stdout.read().decode())
-    yield proc
-    app.conf.task_always_eager = eager
-    proc.terminate()
-    proc.wait(timeout=20)
+    with through_the_broker():
+        proc = start_worker("test")
+        yield proc
+        stop_worker(proc)
 
 
 def test_task_sent_through_the_broker_runs_in_the_worker(worker):

@@ -1,5 +1,7 @@
 """Settings for pytest: the real PostGIS, Redis and Celery broker, isolated by key prefixes."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import CHANNEL_LAYERS, REST_FRAMEWORK, env
 
@@ -17,6 +19,9 @@ CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "anquan-test"
 # Unit tests run tasks inline; the integration suite under tests/ starts a real worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
+# A queue of this test run's own: a worker of another run (or of `make run`) on the same Redis must not
+# take its tasks. Worker processes started by the tests are given the name (tests/workers.py).
+CELERY_TASK_DEFAULT_QUEUE = env("ANQUAN_TEST_QUEUE", default=f"test-{os.getpid()}")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
