@@ -1,0 +1,190 @@
+"""Processing beyond alarms: rollups, online status and its transitions, maintenance windows, and
+load shedding — through the real pipeline and database."""
+
+import datetime as dt
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.utils import timezone
+
+from apps.enterprises.tests.factories import enterprise
+from apps.facilities.models import Facility, FacilityKind
+from apps.monitoring.models import (
+    Alarm,
+    EnterpriseLink,
+    Gateway,
+    IngestBatch,
+    MaintenanceWindow,
+    MeasurementKind,
+    MonitoringPoint,
+    OnlineTransition,
+    PointState,
+)
+from apps.monitoring.tests.factories import feed
+
+pytestmark = pytest.mark.django_db
+T0 = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(hours=2)
+
+
+@pytest.fixture
+def point():
+    ent = enterprise("370102")
+    facility = Facility.objects.create(
+        enterprise=ent, kind=FacilityKind.objects.get(code="tank_farm"), code="TF", name="罐区"
+    )
+    return MonitoringPoint.objects.create(
+        enterprise=ent,
+        facility=facility,
+        code="TI-P",
+        name="温度",
+        kind=MeasurementKind.objects.get(code="temperature"),
+        high=80,
+        period_s=60,
+    )
+
+
+def rollup(table, point):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT bucket, n, total, low, high FROM {table} WHERE point_id = %s ORDER BY bucket", [point.pk]
+        )
+        return cursor.fetchall()
+
+
+def test_minute_rollups_add_up_across_batches_and_hours_follow_from_minutes(point):
+    from apps.monitoring.storage import refresh_hour_rollups, rollups_of
+
+    feed(point, [10, 20, 30], start=T0, every_s=10)
+    feed(point, [40], start=T0 + dt.timedelta(seconds=40))  # same minute, another batch
+    feed(point, [50], start=T0 + dt.timedelta(minutes=1))
+    assert rollup("monitoring_rollup_minute", point) == [
+        (T0, 4, 100.0, 10.0, 40.0),
+        (T0 + dt.timedelta(minutes=1), 1, 50.0, 50.0, 50.0),
+    ]
+    assert rollup("monitoring_rollup_hour", point) == []
+    assert refresh_hour_rollups() >= 1  # (other tests may have left hours of their own)
+    hour = T0.replace(minute=0)
+    assert rollup("monitoring_rollup_hour", point) == [(hour, 5, 150.0, 10.0, 50.0)]
+    assert refresh_hour_rollups() == 0  # nothing new
+    feed(point, [60], start=T0 + dt.timedelta(minutes=2))
+    refresh_hour_rollups()
+    assert rollup("monitoring_rollup_hour", point) == [(hour, 6, 210.0, 10.0, 60.0)]  # recomputed, not added twice
+    ((bucket, n, avg, low, high),) = rollups_of(point.pk, hour, hour + dt.timedelta(hours=1), hourly=True)
+    assert (n, avg, low, high) == (6, 35.0, 10.0, 60.0)
+
+
+def test_online_status_and_its_transitions_for_point_gateway_and_enterprise(point):
+    from apps.monitoring.processing import detect_offline
+
+    feed(point, [50], start=timezone.now() - dt.timedelta(seconds=5))
+    state = PointState.objects.get(point=point)
+    gateway = Gateway.objects.get(enterprise=point.enterprise)
+    assert state.online and state.gateway_id == gateway.pk
+    gateway.refresh_from_db()
+    assert gateway.online and gateway.last_seen_at is not None
+    assert EnterpriseLink.objects.get(enterprise=point.enterprise).online
+    came = set(OnlineTransition.objects.filter(online=True).values_list("subject", flat=True))
+    assert came == {"point", "gateway", "enterprise"}
+    feed(point, [51], start=timezone.now() - dt.timedelta(seconds=2))
+    assert OnlineTransition.objects.count() == 3  # no new transition while online
+    later = timezone.now() + dt.timedelta(minutes=10)
+    assert detect_offline(later) == 1
+    went = set(OnlineTransition.objects.filter(online=False).values_list("subject", flat=True))
+    assert went == {"point", "gateway", "enterprise"}
+    gateway.refresh_from_db()
+    assert not gateway.online and not EnterpriseLink.objects.get(enterprise=point.enterprise).online
+    assert not PointState.objects.get(point=point).online
+    feed(point, [52], start=timezone.now())  # back: the offline alarm clears, the point is online again
+    assert not Alarm.objects.get(side="offline").is_active
+    assert PointState.objects.get(point=point).online
+    assert OnlineTransition.objects.filter(subject="point", online=True).count() == 2
+
+
+def test_stuck_value_keeps_the_time_it_last_changed(point):
+    start = timezone.now() - dt.timedelta(minutes=30)
+    feed(point, [50, 50, 50], start=start)
+    first = PointState.objects.get(point=point).changed_ts
+    feed(point, [50, 50], start=start + dt.timedelta(minutes=5))
+    assert PointState.objects.get(point=point).changed_ts == first
+    feed(point, [51], start=start + dt.timedelta(minutes=10))
+    assert PointState.objects.get(point=point).changed_ts == start + dt.timedelta(minutes=10)
+
+
+def _alarm_messages(enterprise_id, action):
+    """Run ``action`` and return the alarm messages the enterprise's live group received."""
+    layer = get_channel_layer()
+
+    async def listen():
+        channel = await layer.new_channel()
+        await layer.group_add(f"live.enterprise.{enterprise_id}", channel)
+        return channel
+
+    channel = async_to_sync(listen)()
+    action()
+
+    async def drain():
+        import asyncio
+
+        found = []
+        while True:
+            try:
+                message = await asyncio.wait_for(layer.receive(channel), 0.5)
+            except TimeoutError:
+                return found
+            if message["event"]["kind"] == "alarms":
+                found += message["event"]["events"]
+
+    return async_to_sync(drain)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_alarms_inside_a_maintenance_window_are_recorded_but_not_pushed(point):
+    start = timezone.now() - dt.timedelta(minutes=5)
+    MaintenanceWindow.objects.create(
+        enterprise=point.enterprise,
+        facility=point.facility,
+        starts_at=start - dt.timedelta(minutes=1),
+        ends_at=start + dt.timedelta(minutes=2),
+        reason="calibration",
+    )
+    quiet = _alarm_messages(point.enterprise_id, lambda: feed(point, [90], start=start))
+    assert quiet == [] and Alarm.objects.get().shelved
+    loud = _alarm_messages(point.enterprise_id, lambda: feed(point, [70], start=start + dt.timedelta(minutes=3)))
+    assert [e["kind"] for e in loud] == ["alarm.cleared"]  # after the window: pushed again
+
+
+def test_ingestion_sheds_load_with_429_and_retry_after_while_workers_are_behind(point, client, settings):
+    import hashlib
+    import hmac
+    import json
+    import time
+
+    from apps.monitoring import ingest
+    from apps.monitoring.services import create_gateway
+
+    _, secret = create_gateway(None, enterprise=point.enterprise, gateway_id="gw-shed")
+    body = json.dumps({"readings": [{"point": "TI-P", "ts": timezone.now().isoformat(), "value": 1.0}]}).encode()
+
+    def post():
+        stamp = str(int(time.time()))
+        signature = hmac.new(secret.encode(), stamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
+        return client.post(
+            "/api/v1/ingest/readings",
+            data=body,
+            content_type="application/json",
+            HTTP_X_GATEWAY_ID="gw-shed",
+            HTTP_X_TIMESTAMP=stamp,
+            HTTP_X_SIGNATURE=signature,
+        )
+
+    IngestBatch.objects.create(gateway=Gateway.objects.get(gateway_id="gw-shed"), source="http")  # waiting
+    settings.ANQUAN_INGEST_MAX_PENDING_BATCHES = 0
+    ingest._backlog[0] = 0.0  # forget the cached count
+    refused = post()
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert IngestBatch.objects.count() == 1  # nothing stored for the refused request
+    settings.ANQUAN_INGEST_MAX_PENDING_BATCHES = 10
+    ingest._backlog[0] = 0.0
+    assert post().status_code == 202
