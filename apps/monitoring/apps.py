@@ -10,11 +10,33 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     role_grants = {
-        "regulator_admin": ["view_monitoringpoint", "view_gateway", "view_measurementkind", "view_alarm"],
-        "regulator_staff": ["view_monitoringpoint", "view_gateway", "view_measurementkind", "view_alarm"],
-        "law_enforcement_inspector": ["view_monitoringpoint", "view_measurementkind", "view_alarm"],
-        "committee_member_staff": ["view_monitoringpoint", "view_measurementkind", "view_alarm"],
-        "*enterprise": ["view_monitoringpoint", "view_measurementkind", "view_alarm"],
+        "regulator_admin": [
+            "view_monitoringpoint",
+            "view_gateway",
+            "view_measurementkind",
+            "view_alarm",
+            "view_maintenancewindow",
+        ],
+        "regulator_staff": [
+            "view_monitoringpoint",
+            "view_gateway",
+            "view_measurementkind",
+            "view_alarm",
+            "view_maintenancewindow",
+        ],
+        "law_enforcement_inspector": [
+            "view_monitoringpoint",
+            "view_measurementkind",
+            "view_alarm",
+            "view_maintenancewindow",
+        ],
+        "committee_member_staff": [
+            "view_monitoringpoint",
+            "view_measurementkind",
+            "view_alarm",
+            "view_maintenancewindow",
+        ],
+        "*enterprise": ["view_monitoringpoint", "view_measurementkind", "view_alarm", "view_maintenancewindow"],
         "enterprise_principal": ["change_alarm"],
         "enterprise_admin": [
             "add_monitoringpoint",
@@ -23,8 +45,17 @@ class MonitoringConfig(AppConfig):
             "add_gateway",
             "change_gateway",
             "change_alarm",
+            "add_maintenancewindow",
+            "change_maintenancewindow",
         ],
-        "enterprise_safety_manager": ["add_monitoringpoint", "change_monitoringpoint", "view_gateway", "change_alarm"],
+        "enterprise_safety_manager": [
+            "add_monitoringpoint",
+            "change_monitoringpoint",
+            "view_gateway",
+            "change_alarm",
+            "add_maintenancewindow",
+            "change_maintenancewindow",
+        ],
         "control_room_duty_officer": ["view_gateway", "change_alarm"],
         "service_provider_staff": ["view_measurementkind"],
         "rescue_team_member": ["view_measurementkind"],

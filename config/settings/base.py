@@ -38,6 +38,15 @@ ANQUAN_MQTT_PASSWORD = env("ANQUAN_MQTT_PASSWORD", default="")
 ANQUAN_OFFLINE_PERIODS = env.int("ANQUAN_OFFLINE_PERIODS", default=3)
 # An alarm still active after this many hours is flagged as long-uncleared (长时间未销警).
 ANQUAN_ALARM_LONG_UNCLEARED_HOURS = env.int("ANQUAN_ALARM_LONG_UNCLEARED_HOURS", default=24)
+# Data quality (数据质量, apps.monitoring.quality): a point raising at least this many alarms in 24 h
+# alarms frequently; an analog value unchanged this many hours is stuck; a point missing more than
+# this share of its expected readings in 24 h has gaps; offline this many days is long offline.
+ANQUAN_QUALITY_FREQUENT_ALARMS = env.int("ANQUAN_QUALITY_FREQUENT_ALARMS", default=10)
+ANQUAN_QUALITY_STUCK_HOURS = env.int("ANQUAN_QUALITY_STUCK_HOURS", default=6)
+ANQUAN_QUALITY_MISSING_RATIO = env.float("ANQUAN_QUALITY_MISSING_RATIO", default=0.2)
+ANQUAN_QUALITY_LONG_OFFLINE_DAYS = env.int("ANQUAN_QUALITY_LONG_OFFLINE_DAYS", default=3)
+# Longest maintenance/calibration window (检维修/标定) an enterprise may declare at once.
+ANQUAN_MAINTENANCE_WINDOW_MAX_DAYS = env.int("ANQUAN_MAINTENANCE_WINDOW_MAX_DAYS", default=30)
 # Key for secrets kept encrypted at rest (gateway HMAC keys); defaults to one derived from SECRET_KEY.
 ANQUAN_SECRETS_KEY = env("ANQUAN_SECRETS_KEY", default="")
 
