@@ -230,6 +230,7 @@ class Probe:
         self.secret, self.enterprise_id, self.token, self.codes = secret, enterprise_id, token, codes
         self.sent_at: dict[float, float] = {}
         self.values_sent: set[float] = set()
+        self.http: list[float] = []
         self.latencies: list[float] = []
         self.ready = threading.Event()
         self.stop = threading.Event()
@@ -267,9 +268,10 @@ class Probe:
             body = json.dumps(
                 {"readings": [{"point": code, "ts": dt.datetime.now(dt.UTC).isoformat(), "value": value}]}
             ).encode()
-            self.sent_at[value] = time.monotonic()
+            self.sent_at[value] = sent = time.monotonic()
             self.values_sent.add(value)
             post(conn, self.secret, body)
+            self.http.append(time.monotonic() - sent)
             n += 1
             time.sleep(every_s)
         return n
@@ -453,6 +455,17 @@ def main():
             "alarm_latency_p50_s": percentile(probe.latencies, 0.5),
             "alarm_latency_p95_s": percentile(probe.latencies, 0.95),
             "alarm_latency_p99_s": percentile(probe.latencies, 0.99),
+            # where the time goes: the probe's HTTP request, then its batch waiting for and in the worker
+            "probe_request_p99_s": percentile(probe.http, 0.99),
+            "probe_batch_received_to_processed_p99_s": percentile(
+                [
+                    (done - received).total_seconds()
+                    for received, done in IngestBatch.objects.filter(
+                        gateway=gateway, pk__gt=since, accepted=1
+                    ).values_list("received_at", "processed_at")
+                ],
+                0.99,
+            ),
         }
         # 3. MQTT
         mqtt = mqtt_phase(gateway, bodies[n_throughput + n_latency :], args.mqtt_seconds)

@@ -65,7 +65,8 @@ def object_grants(model, user, action):
     content_type = ContentType.objects.get_for_model(model)
     codename = f"{action}_{model._meta.model_name}"
     pk = model._meta.pk
-    pk = pk.target_field if pk.is_relation else pk
+    while pk.is_relation:  # a one-to-one key onto a one-to-one key…: the column type is at the end
+        pk = pk.target_field
     # guardian keeps object ids as text; compare as integers where the key is one.
     obj = (
         Cast("object_pk", models.BigIntegerField())

@@ -46,10 +46,11 @@ SELECT r.point_id, count(*), min(r.value), max(r.value), min(r.ts), max(r.ts),
   FROM monitoring_ingestbatch g, unnest(g.payload_points, g.payload_ts, g.payload_values) AS r(point_id, ts, value)
  WHERE g.id = ANY(%s)
  GROUP BY r.point_id
+RETURNING point_id
 """
 ENSURE_STATES_SQL = """
 INSERT INTO monitoring_pointstate (point_id, level, pending_level, online)
-SELECT point_id, 'normal', '', false FROM batch_points ON CONFLICT DO NOTHING
+SELECT unnest(%s::bigint[]), 'normal', '', false ON CONFLICT DO NOTHING
 """
 # Lock the trackers in point order and tell, per point, whether the batch can leave its alarm state as
 # it is: tracker at rest (online, normal, nothing pending, no late reading) and every value strictly
@@ -66,6 +67,7 @@ SELECT s.point_id, p.enterprise_id,
   JOIN batch_points b ON b.point_id = s.point_id
   JOIN monitoring_monitoringpoint p ON p.id = s.point_id
   JOIN monitoring_measurementkind k ON k.id = p.kind_id
+ WHERE s.point_id = ANY(%s)
  ORDER BY s.point_id FOR UPDATE OF s
 """
 # Points at rest: only the latest value moves, in one statement.
@@ -212,9 +214,14 @@ def _process(run: Run) -> int:
         cursor.execute(BATCH_POINTS)
         cursor.execute("TRUNCATE batch_points")  # emptied at commit, but a caller's transaction may hold several runs
         cursor.execute(FILL_SQL, [run.ids])
-        cursor.execute(ENSURE_STATES_SQL)
-        cursor.execute(LOCK_SQL)
+        ids = [row[0] for row in cursor.fetchall()]
+        # Lock by id list: the planner then walks the primary key instead of scanning the table.
+        cursor.execute(LOCK_SQL, [ids])
         locked = cursor.fetchall()
+        if len(locked) < len(ids):  # points reporting for the first time: create their trackers
+            cursor.execute(ENSURE_STATES_SQL, [sorted(set(ids) - {row[0] for row in locked})])
+            cursor.execute(LOCK_SQL, [ids])
+            locked = cursor.fetchall()
         enterprise_of = {point_id: enterprise_id for point_id, enterprise_id, _rest in locked}
         resting = [point_id for point_id, _e, rest in locked if rest]
         moving_ids = [point_id for point_id, _e, rest in locked if not rest]
@@ -460,7 +467,7 @@ def _push(changes: AlarmChanges, values: list[tuple]) -> None:
     if pushed:
         by_enterprise: dict[int, list] = defaultdict(list)
         for alarm, event in pushed:
-            by_enterprise[alarm.enterprise_id].append(alarm_event_payload(alarm, event.event))
+            by_enterprise[alarm.enterprise_id].append(alarm_event_payload(alarm, event))
         paths = dict(Enterprise.objects.filter(pk__in=by_enterprise).values_list("pk", "organisation__region__path"))
         by_region: dict[str, list] = defaultdict(list)
         for enterprise_id, payloads in by_enterprise.items():

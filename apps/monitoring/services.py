@@ -207,15 +207,18 @@ def record_handling(actor, alarm, *, cause: str, measures: str, result: str, han
     return alarm
 
 
-def alarm_event_payload(alarm, event: str) -> dict:
+def alarm_event_payload(alarm, event) -> dict:
+    """One alarm event for live push: the level and value at that event (several events of one alarm
+    can leave in the same message), with the alarm's identity and times."""
     return {
-        "kind": f"alarm.{event}",
+        "kind": f"alarm.{event.event}",
         "alarm": alarm.pk,
         "point": alarm.point_id,
         "enterprise": alarm.enterprise_id,
         "side": alarm.side,
-        "level": alarm.level,
-        "value": alarm.last_value,
+        "level": event.level,
+        "value": event.value if event.value is not None else alarm.last_value,
+        "ts": event.ts.isoformat(),
         "started_at": alarm.started_at.isoformat(),
         "ended_at": alarm.ended_at.isoformat() if alarm.ended_at else None,
     }

@@ -188,3 +188,15 @@ def test_ingestion_sheds_load_with_429_and_retry_after_while_workers_are_behind(
     settings.ANQUAN_INGEST_MAX_PENDING_BATCHES = 10
     ingest._backlog[0] = 0.0
     assert post().status_code == 202
+
+
+def test_enterprise_links_are_scoped_like_their_enterprise(point):
+    """A key that is a one-to-one onto another one-to-one key (EnterpriseLink → Enterprise →
+    Organisation) compares with guardian's text ids as an integer."""
+    from apps.accounts.tests.factories import regulator, user_with_role
+
+    feed(point, [50], start=timezone.now() - dt.timedelta(seconds=5))
+    jinan = user_with_role("regulator_staff", regulator("370100"))
+    qingdao = user_with_role("regulator_staff", regulator("370200"))
+    assert list(EnterpriseLink.objects.for_user(jinan).values_list("pk", flat=True)) == [point.enterprise_id]
+    assert not EnterpriseLink.objects.for_user(qingdao).exists()

@@ -338,7 +338,8 @@ def test_a_run_keeps_going_through_errors_and_prints_its_summaries():
 
     stats = simulator.run(duration=1.2)
 
-    assert stats.errors >= 8 and stats.sent >= 25
+    # Every batch failed and the run went on (counts depend on how busy the machine is).
+    assert stats.errors == stats.batches >= 3 and stats.sent >= 15
     assert stats.problems["ConnectionRefusedError: refused"] == stats.errors
     assert sum("errors" in line and line.startswith("[") for line in lines) >= 2
     assert lines[-1].startswith("done after")
