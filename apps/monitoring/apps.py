@@ -67,9 +67,10 @@ class MonitoringConfig(AppConfig):
 
         post_migrate.connect(_partitions_after_migrate, sender=self)
 
-        from .models import Gateway, MonitoringPoint
+        from .models import Gateway, MaintenanceWindow, MonitoringPoint
 
         auditlog.register(MonitoringPoint)
+        auditlog.register(MaintenanceWindow)
         auditlog.register(Gateway, exclude_fields=["secret_encrypted"])
 
         from apps.enterprises.overview import register_section

@@ -200,3 +200,18 @@ def test_enterprise_links_are_scoped_like_their_enterprise(point):
     qingdao = user_with_role("regulator_staff", regulator("370200"))
     assert list(EnterpriseLink.objects.for_user(jinan).values_list("pk", flat=True)) == [point.enterprise_id]
     assert not EnterpriseLink.objects.for_user(qingdao).exists()
+
+
+def test_ops_see_the_backlog_alarms_and_transitions_in_the_admin(point, admin_client):
+    feed(point, [90], start=timezone.now() - dt.timedelta(seconds=5))
+    alarm = Alarm.objects.get()
+    for url in (
+        "/admin/monitoring/ingestbatch/?processed_at__isempty=1",
+        "/admin/monitoring/alarm/",
+        f"/admin/monitoring/alarm/{alarm.pk}/change/",
+        "/admin/monitoring/onlinetransition/",
+        "/admin/monitoring/maintenancewindow/",
+        "/admin/monitoring/gateway/",
+        "/admin/monitoring/monitoringpoint/",
+    ):
+        assert admin_client.get(url).status_code == 200, url
