@@ -30,7 +30,10 @@ STALE_AFTER = dt.timedelta(seconds=30)
 OFFLINE = "offline"
 THRESHOLDS = ("low_low", "low", "high", "high_high")
 
-MERGE_LIMIT = 20  # batches a worker behind takes together: fewer, larger passes over the same points
+# A worker behind takes waiting neighbours into its run (fewer, larger passes over the same points),
+# up to this many readings: a bound on how long one run — and so an alarm inside it — takes.
+MERGE_READINGS = 20_000
+MERGE_LOOKAHEAD = 200  # batch ids after the task's own that it may take
 
 # The batch summarised per point, by the database (temporary, one per connection, emptied at commit).
 BATCH_POINTS = """
@@ -191,10 +194,19 @@ def process_batch(batch_id: int) -> int:
         if not batches:
             return 0
         # A worker behind takes the neighbouring waiting batches too (their own tasks then find them
-        # done): the same points are summarised and updated once for all of them.
-        batches += pending.filter(pk__gt=batch_id, pk__lte=batch_id + 10 * MERGE_LIMIT).order_by("pk")[
-            : MERGE_LIMIT - 1
-        ]
+        # done): the same points are summarised and updated once for all of them. Only the chosen
+        # ones are locked, so a batch is never held by a run that leaves it out.
+        room, chosen = MERGE_READINGS - batches[0].accepted, []
+        waiting = IngestBatch.objects.filter(
+            processed_at__isnull=True, min_ts__isnull=False, pk__gt=batch_id, pk__lte=batch_id + MERGE_LOOKAHEAD
+        ).order_by("pk")
+        for pk, accepted in waiting.values_list("pk", "accepted")[:50]:
+            if accepted > room:
+                break
+            room -= accepted
+            chosen.append(pk)
+        if chosen:
+            batches += pending.filter(pk__in=chosen)
         run = Run.of(batches)
         touched = _process(run)
         add_to_rollups(run.ids)

@@ -215,3 +215,35 @@ def test_ops_see_the_backlog_alarms_and_transitions_in_the_admin(point, admin_cl
         "/admin/monitoring/monitoringpoint/",
     ):
         assert admin_client.get(url).status_code == 200, url
+
+
+def _stored_batch(point, values, start):
+    from apps.monitoring.services import create_gateway
+    from apps.monitoring.storage import store_readings
+
+    gateway = (
+        point.enterprise.gateways.first() or create_gateway(None, enterprise=point.enterprise, gateway_id="gw-m")[0]
+    )
+    batch = IngestBatch.objects.create(gateway=gateway, source="http")
+    store_readings([(point.pk, start + dt.timedelta(seconds=n), float(v)) for n, v in enumerate(values)], batch.pk)
+    return batch
+
+
+def test_a_worker_behind_takes_waiting_neighbours_into_one_run_within_its_reading_budget(point, monkeypatch):
+    from apps.monitoring import processing
+
+    start = timezone.now() - dt.timedelta(minutes=10)
+    first = _stored_batch(point, [70, 85], start)
+    second = _stored_batch(point, [86, 70], start + dt.timedelta(seconds=10))
+    third = _stored_batch(point, [71], start + dt.timedelta(seconds=20))
+    monkeypatch.setattr(processing, "MERGE_READINGS", 4)  # room for the first two batches only
+    processing.process_batch(first.pk)
+    assert set(IngestBatch.objects.filter(processed_at__isnull=False).values_list("pk", flat=True)) == {
+        first.pk,
+        second.pk,
+    }
+    assert processing.process_batch(second.pk) == 0  # its own task finds it done
+    alarm = Alarm.objects.get()  # raised in the first batch, cleared in the second, in ts order
+    assert not alarm.is_active and alarm.peak_value == 86
+    assert processing.process_batch(third.pk) == 1
+    assert PointState.objects.get(point=point).value == 71
