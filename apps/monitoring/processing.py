@@ -70,7 +70,7 @@ SELECT s.point_id, p.enterprise_id,
   JOIN batch_points b ON b.point_id = s.point_id
   JOIN monitoring_monitoringpoint p ON p.id = s.point_id
   JOIN monitoring_measurementkind k ON k.id = p.kind_id
- WHERE s.point_id = ANY(%s)
+ WHERE s.point_id = ANY(%s::bigint[])
  ORDER BY s.point_id FOR UPDATE OF s
 """
 # Points at rest: only the latest value moves, in one statement.
@@ -82,7 +82,7 @@ UPDATE monitoring_pointstate s SET
                          THEN greatest(b.last_ts, s.changed_ts) ELSE coalesce(s.changed_ts, b.first_ts) END,
        received_at = b.received_at, evaluated_ts = b.last_ts, gateway_id = b.gateway_id
   FROM batch_points b
- WHERE b.point_id = s.point_id AND s.point_id = ANY(%s)
+ WHERE b.point_id = s.point_id AND s.point_id = ANY(%s::bigint[])
 RETURNING s.point_id, b.last_value, extract(epoch FROM b.last_ts)::float8
 """
 # Points near or past a limit: everything the state machine needs.
@@ -187,8 +187,10 @@ def process_batch(batch_id: int) -> int:
     """Process one stored batch, with others waiting next to it; returns the number of points
     touched (0: done already, or being processed by another worker)."""
     with transaction.atomic():
-        pending = IngestBatch.objects.select_for_update(skip_locked=True).filter(
-            processed_at__isnull=True, min_ts__isnull=False
+        pending = (
+            IngestBatch.objects.select_for_update(skip_locked=True)
+            .filter(processed_at__isnull=True, min_ts__isnull=False)
+            .defer("payload_points", "payload_ts", "payload_values")  # read by the database only
         )
         batches = list(pending.filter(pk=batch_id))
         if not batches:
@@ -228,18 +230,19 @@ def _process(run: Run) -> int:
         cursor.execute(FILL_SQL, [run.ids])
         ids = [row[0] for row in cursor.fetchall()]
         # Lock by id list: the planner then walks the primary key instead of scanning the table.
-        cursor.execute(LOCK_SQL, [ids])
+        id_list = _array(ids)
+        cursor.execute(LOCK_SQL, [id_list])
         locked = cursor.fetchall()
         if len(locked) < len(ids):  # points reporting for the first time: create their trackers
-            cursor.execute(ENSURE_STATES_SQL, [sorted(set(ids) - {row[0] for row in locked})])
-            cursor.execute(LOCK_SQL, [ids])
+            cursor.execute(ENSURE_STATES_SQL, [_array(set(ids) - {row[0] for row in locked})])
+            cursor.execute(LOCK_SQL, [id_list])
             locked = cursor.fetchall()
         enterprise_of = {point_id: enterprise_id for point_id, enterprise_id, _rest in locked}
         resting = [point_id for point_id, _e, rest in locked if rest]
         moving_ids = [point_id for point_id, _e, rest in locked if not rest]
         rested = []
         if resting:
-            cursor.execute(REST_SQL, [resting])
+            cursor.execute(REST_SQL, [_array(resting)])
             rested = cursor.fetchall()
         moving = []
         if moving_ids:
@@ -262,6 +265,11 @@ def _process(run: Run) -> int:
     values += [(p.id, p.enterprise_id, p.last_ts.timestamp(), p.last_value, p.level) for p in moving]
     _push(changes, values)
     return len(locked)
+
+
+def _array(ids) -> str:
+    """A bigint array literal: thousands of ids pass as one string, not one adapted value each."""
+    return "{" + ",".join(map(str, ids)) + "}"
 
 
 def _readings_of(run: Run, point_ids: list[int]) -> dict[int, list]:
