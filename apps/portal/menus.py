@@ -1,7 +1,8 @@
 """The portal's platforms and modules per user class (政府端/企业端/公共端, ACC-07).
 
 A module with no ``url_name`` is a section still to be built: it is listed (so users see the plan)
-but not linked. Later apps add their url names here as they land.
+but not linked. Later apps add their url names here as they land. A module with a ``perm`` is listed
+only to users holding that permission.
 """
 
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ class Module:
     title: str
     icon: str
     url_name: str | None = None
+    perm: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,28 @@ GOV_MODULES = (
     Module("stats", _("Enterprise statistics"), "pie-chart", "portal:gov-stats"),
     Module("hazard_sources", _("Major hazard sources"), "radioactive", "portal:gov-hazard-sources"),
     Module("imports", _("Excel import"), "file-earmark-spreadsheet", "portal:imports"),
-    Module("monitoring", _("Real-time monitoring"), "activity"),
+    Module("alarms", _("Alarm centre"), "bell", "portal:gov-alarms", perm="monitoring.view_alarm"),
+    Module(
+        "monitoring_statistics",
+        _("Monitoring statistics"),
+        "activity",
+        "portal:gov-monitoring-statistics",
+        perm="monitoring.view_monitoringpoint",
+    ),
+    Module(
+        "data_quality",
+        _("Data quality"),
+        "clipboard-data",
+        "portal:gov-monitoring-quality",
+        perm="monitoring.view_monitoringpoint",
+    ),
+    Module(
+        "maintenance_windows",
+        _("Maintenance windows"),
+        "wrench",
+        "portal:gov-maintenance-windows",
+        perm="monitoring.view_maintenancewindow",
+    ),
     Module("risk", _("Risk and warnings"), "exclamation-triangle"),
     Module("dual_prevention", _("Dual prevention"), "shield-check"),
     Module("special_works", _("Special works"), "tools"),
@@ -58,7 +81,21 @@ ENT_MODULES = (
     Module("gateways", _("Gateways"), "router", "portal:ent-gateways"),
     Module("cameras", _("Cameras"), "camera-video", "portal:ent-cameras"),
     Module("imports", _("Excel import"), "file-earmark-spreadsheet", "portal:imports"),
-    Module("monitoring", _("Real-time monitoring"), "activity"),
+    Module(
+        "monitoring",
+        _("Real-time monitoring"),
+        "activity",
+        "portal:ent-monitoring",
+        perm="monitoring.view_monitoringpoint",
+    ),
+    Module("alarms", _("Alarm centre"), "bell", "portal:ent-alarms", perm="monitoring.view_alarm"),
+    Module(
+        "maintenance_windows",
+        _("Maintenance windows"),
+        "wrench",
+        "portal:ent-maintenance-windows",
+        perm="monitoring.view_maintenancewindow",
+    ),
     Module("dual_prevention", _("Dual prevention"), "shield-check"),
     Module("special_works", _("Special works"), "tools"),
     Module("positioning", _("Personnel positioning"), "geo-alt"),
@@ -139,6 +176,7 @@ def menu_for(user) -> list[dict]:
                     "available": bool(m.url_name),
                 }
                 for m in p.modules
+                if m.perm is None or user.has_perm(m.perm)
             ],
         }
         for p in platforms_for(user)

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import registry_views as registry
-from . import views, views_imports
+from . import views, views_imports, views_monitoring
 
 app_name = "portal"
 urlpatterns = [
@@ -14,6 +14,20 @@ urlpatterns = [
     path("gov/enterprises/<int:pk>/", views.EnterpriseDetailView.as_view(), name="gov-enterprise"),
     path("gov/stats/", registry.GovStatsView.as_view(), name="gov-stats"),
     path("gov/hazard-sources/", registry.GovHazardSourceListView.as_view(), name="gov-hazard-sources"),
+    path("gov/alarms/", views_monitoring.GovAlarmListView.as_view(), name="gov-alarms"),
+    path("gov/alarms/<int:pk>/", views_monitoring.GovAlarmDetailView.as_view(), name="gov-alarm"),
+    path("gov/points/<int:pk>/history/", views_monitoring.GovPointHistoryView.as_view(), name="gov-point-history"),
+    path(
+        "gov/maintenance-windows/",
+        views_monitoring.GovMaintenanceWindowView.as_view(),
+        name="gov-maintenance-windows",
+    ),
+    path(
+        "gov/monitoring/statistics/",
+        views_monitoring.GovMonitoringStatisticsView.as_view(),
+        name="gov-monitoring-statistics",
+    ),
+    path("gov/monitoring/quality/", views_monitoring.GovDataQualityView.as_view(), name="gov-monitoring-quality"),
     path("ent/", views.EntHomeView.as_view(), name="ent-home"),
     path("ent/profile/", registry.EntProfileView.as_view(), name="ent-profile"),
     path("ent/facilities/", registry.EntFacilityListView.as_view(), name="ent-facilities"),
@@ -30,6 +44,15 @@ urlpatterns = [
     path("ent/cameras/new/", registry.EntCameraFormView.as_view(), name="ent-camera-create"),
     path("ent/cameras/<int:pk>/", registry.EntCameraFormView.as_view(), name="ent-camera-edit"),
     path("ent/gateways/", registry.EntGatewayView.as_view(), name="ent-gateways"),
+    path("ent/monitoring/", views_monitoring.EntMonitoringBoardView.as_view(), name="ent-monitoring"),
+    path("ent/alarms/", views_monitoring.EntAlarmListView.as_view(), name="ent-alarms"),
+    path("ent/alarms/<int:pk>/", views_monitoring.EntAlarmDetailView.as_view(), name="ent-alarm"),
+    path("ent/points/<int:pk>/history/", views_monitoring.EntPointHistoryView.as_view(), name="ent-point-history"),
+    path(
+        "ent/maintenance-windows/",
+        views_monitoring.EntMaintenanceWindowView.as_view(),
+        name="ent-maintenance-windows",
+    ),
     path("users/", views.UserListView.as_view(), name="users"),
     path("users/new/", views.UserCreateView.as_view(), name="user-create"),
     path("users/<int:pk>/", views.UserEditView.as_view(), name="user-edit"),
