@@ -117,8 +117,11 @@ def cleanup(gateway):
     IngestBatch.objects.filter(gateway=gateway).delete()
 
 
+SPACING_S = 30  # a point's readings 30 s apart in data time: points report every 10-60 s in the field
+
+
 def build_bodies(codes, start, count, first_request=0):
-    """``count`` request bodies, each the next 5,000 points in turn; a point's readings one second apart."""
+    """``count`` request bodies, each the next 5,000 points in turn; a point's readings 30 s apart."""
     bodies = []
     n = len(codes)
     for r in range(first_request, first_request + count):
@@ -126,7 +129,7 @@ def build_bodies(codes, start, count, first_request=0):
         readings = []
         for i in range(offset, offset + BATCH):
             cycle, index = divmod(i, n)
-            ts = (start + dt.timedelta(seconds=cycle)).isoformat()
+            ts = (start + dt.timedelta(seconds=cycle * SPACING_S)).isoformat()
             readings.append({"point": codes[index], "ts": ts, "value": 40.0 + ((i * 7919) % 200) / 10})
         bodies.append(json.dumps({"readings": readings}).encode())
     return bodies
@@ -405,7 +408,7 @@ def main():
     cleanup(gateway)
     probe_codes = [f"BENCH-PROBE-{n:02d}" for n in range(PROBES)]
     # Bodies built before any clock starts: the client's own JSON work stays out of the figures.
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
     n_throughput = int(args.seconds * args.max_rate / BATCH) + 1
     n_latency = int(args.latency_seconds * args.latency_rate / BATCH) + 1
     n_mqtt = int(args.mqtt_seconds * args.max_rate / BATCH) + 1
@@ -482,7 +485,7 @@ def main():
             cursor.execute(
                 "SELECT count(*) FROM monitoring_reading r JOIN monitoring_monitoringpoint p ON p.id = r.point_id"
                 " WHERE p.facility_id = %s AND p.code NOT LIKE 'BENCH-PROBE-%%' AND r.ts >= %s AND r.ts < %s",
-                [facility_id, start, start + dt.timedelta(minutes=30)],
+                [facility_id, start, start + dt.timedelta(hours=2, minutes=30)],
             )
             stored_bulk = cursor.fetchone()[0]
             cursor.execute(
