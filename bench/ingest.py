@@ -55,6 +55,7 @@ from apps.monitoring.models import (  # noqa: E402
     MonitoringPoint,
     PointState,
 )
+from apps.monitoring.mqtt_bridge import forget_session  # noqa: E402
 from apps.monitoring.services import create_gateway, gateway_secret  # noqa: E402
 from apps.monitoring.storage import maintain_partitions  # noqa: E402
 
@@ -505,6 +506,7 @@ def main():
             p.terminate()
         for p in procs.values():
             p.wait(20)
+        forget_session(settings.ANQUAN_MQTT_HOST, settings.ANQUAN_MQTT_PORT, "anquan-bench-bridge")
         cleanup(gateway)
     print(json.dumps(result, default=str))
 

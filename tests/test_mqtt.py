@@ -14,7 +14,7 @@ from django.utils import timezone
 from apps.enterprises.tests.factories import enterprise
 from apps.facilities.models import Facility, FacilityKind
 from apps.monitoring.models import IngestBatch, MeasurementKind, MonitoringPoint
-from apps.monitoring.mqtt_bridge import Bridge
+from apps.monitoring.mqtt_bridge import Bridge, forget_session
 from apps.monitoring.services import create_gateway
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -82,3 +82,4 @@ def test_readings_published_over_mqtt_are_stored_and_rejections_come_back():
         publisher.disconnect()
         bridge.client.loop_stop()
         bridge.stop()
+        forget_session(settings.ANQUAN_MQTT_HOST, settings.ANQUAN_MQTT_PORT, bridge.client_id)

@@ -70,7 +70,7 @@ class Bridge:
             self.client.username_pw_set(username, password)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
-        self.host, self.port = host, port
+        self.host, self.port, self.client_id = host, port, client_id
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         client.subscribe(TOPIC, qos=1)
@@ -95,3 +95,16 @@ class Bridge:
 
     def stop(self):
         self.client.disconnect()
+
+
+def forget_session(host: str, port: int, client_id: str, username=None, password=None) -> None:
+    """Make the broker drop the persistent session of ``client_id`` and the messages it queued for
+    it: a bridge that will not come back (a test's, a benchmark's) must not keep collecting them."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
+    if username:
+        client.username_pw_set(username, password)
+    client.connect(host, port, keepalive=10)
+    deadline = time.monotonic() + 5
+    while not client.is_connected() and time.monotonic() < deadline:
+        client.loop(timeout=0.1)
+    client.disconnect()

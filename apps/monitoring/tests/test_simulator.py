@@ -457,7 +457,7 @@ def test_a_run_against_the_live_server_stores_readings_and_its_excursion_raises_
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_a_run_over_mqtt_goes_through_the_bridge_into_the_store():
-    from apps.monitoring.mqtt_bridge import Bridge
+    from apps.monitoring.mqtt_bridge import Bridge, forget_session
 
     ent, gateways = plant()
     bridge = Bridge(settings.ANQUAN_MQTT_HOST, settings.ANQUAN_MQTT_PORT, client_id=f"test-bridge-{uuid.uuid4().hex}")
@@ -478,6 +478,7 @@ def test_a_run_over_mqtt_goes_through_the_bridge_into_the_store():
     finally:
         bridge.client.loop_stop()
         bridge.stop()
+        forget_session(settings.ANQUAN_MQTT_HOST, settings.ANQUAN_MQTT_PORT, bridge.client_id)
 
     assert stats.sent >= 8 and stats.errors == 0  # four points at 1 s for 3 s
     assert stats.accepted == stats.sent  # every reading acknowledged by the broker
