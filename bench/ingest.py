@@ -465,7 +465,7 @@ def main():
                 [
                     (done - received).total_seconds()
                     for received, done in IngestBatch.objects.filter(
-                        gateway=gateway, pk__gt=since, accepted=1
+                        gateway=gateway, pk__gt=since, accepted=1, processed_at__isnull=False
                     ).values_list("received_at", "processed_at")
                 ],
                 0.99,
@@ -507,7 +507,8 @@ def main():
         for p in procs.values():
             p.wait(20)
         forget_session(settings.ANQUAN_MQTT_HOST, settings.ANQUAN_MQTT_PORT, "anquan-bench-bridge")
-        cleanup(gateway)
+        if not os.environ.get("BENCH_KEEP"):
+            cleanup(gateway)
     print(json.dumps(result, default=str))
 
 
