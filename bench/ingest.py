@@ -12,7 +12,7 @@ Phases, in one run against the same table:
 4. the raw COPY rate of as many rows into a copy of the same table on the same machine;
 and checks that readings sent = readings stored, with the peak RSS of every process.
 
-    .venv/bin/python bench/ingest.py [--points 20000] [--seconds 20] [--latency-seconds 15]
+    .venv/bin/python bench/ingest.py [--points 20000] [--seconds 15] [--latency-seconds 30]
 
 Runs against the database named by DATABASE_URL (default: the development database); it creates a
 bench facility, points, gateway and user of its own and removes their readings afterwards.
@@ -394,10 +394,10 @@ def start_processes(args, env):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--points", type=int, default=20000)
-    parser.add_argument("--seconds", type=float, default=20, help="throughput phase")
-    parser.add_argument("--latency-seconds", type=float, default=15)
+    parser.add_argument("--seconds", type=float, default=15, help="throughput phase")
+    parser.add_argument("--latency-seconds", type=float, default=30)
     parser.add_argument("--latency-rate", type=int, default=20000, help="readings/s during the latency phase")
-    parser.add_argument("--mqtt-seconds", type=float, default=8)
+    parser.add_argument("--mqtt-seconds", type=float, default=5)
     parser.add_argument("--clients", type=int, default=3)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--worker-concurrency", type=int, default=1)

@@ -21,7 +21,7 @@ def test_task_sent_through_the_broker_runs_in_the_worker(worker):
     from apps.core.tasks import ping
 
     result = ping.delay("anquan")
-    assert result.get(timeout=30)["value"] == "anquan"
+    assert result.get(timeout=30, disable_sync_subtasks=False)["value"] == "anquan"
 
 
 def test_heartbeat_task_is_scheduled_and_recorded(worker, settings):
