@@ -135,7 +135,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(not_eage
     try:
         sweep_now()
         assert wait_for(lambda: IngestBatch.objects.filter(processed_at__isnull=False).exists())
-        process_batch.delay(IngestBatch.objects.get().pk).get(timeout=30, disable_sync_subtasks=False)  # a redelivery finds it done
+        # A redelivery finds it done.
+        process_batch.delay(IngestBatch.objects.get().pk).get(timeout=30, disable_sync_subtasks=False)
     finally:
         stop_worker(second)
     assert_counted_once(point)
