@@ -89,9 +89,11 @@ def provision(n_points):
             if code not in have
         ]
     )
+    MonitoringPoint.objects.filter(facility=facility).update(in_use=True)
     gateway = Gateway.objects.filter(gateway_id="gw-bench").first()
     if gateway is None:
         gateway, _secret = create_gateway(None, enterprise=enterprise, gateway_id="gw-bench")
+    Gateway.objects.filter(pk=gateway.pk).update(is_enabled=True)
     user, created = User.objects.get_or_create(
         username="bench-watcher", defaults={"organisation": enterprise.organisation}
     )
@@ -102,7 +104,11 @@ def provision(n_points):
 
 
 def cleanup(gateway):
+    """Remove what the run stored, and take the bench's points and gateway out of service so the
+    demo (its simulator, offline detection, statistics) does not see them between runs."""
     points = MonitoringPoint.objects.filter(facility__code="BENCH-TF", code__startswith="BENCH-")
+    points.update(in_use=False)
+    Gateway.objects.filter(pk=gateway.pk).update(is_enabled=False)
     Alarm.objects.filter(point__in=points).delete()
     PointState.objects.filter(point__in=points).delete()
     with connection.cursor() as cursor:
