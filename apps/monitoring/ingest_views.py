@@ -2,7 +2,9 @@
 body, and this path is hot, so DRF's parsing and content negotiation stay out of it."""
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -33,5 +35,11 @@ def ingest_readings(request):
         response = JsonResponse({"detail": exc.message}, status=exc.status_code)
         if exc.retry_after:
             response["Retry-After"] = str(exc.retry_after)
+        return response
+    except DatabaseError:
+        # The store cannot be reached (restarting, failing over): nothing was accepted, and the
+        # gateway is told to send the same batch again shortly rather than given a bare 500.
+        response = JsonResponse({"detail": _("The platform cannot store readings right now; retry.")}, status=503)
+        response["Retry-After"] = "10"
         return response
     return JsonResponse(outcome.as_dict(), status=202)

@@ -247,3 +247,41 @@ def test_a_worker_behind_takes_waiting_neighbours_into_one_run_within_its_readin
     assert not alarm.is_active and alarm.peak_value == 86
     assert processing.process_batch(third.pk) == 1
     assert PointState.objects.get(point=point).value == 71
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ingestion_answers_503_with_retry_after_while_the_database_is_unreachable(point, client):
+    import hashlib
+    import hmac
+    import json
+    import socket
+    import time
+
+    from django.db import connection
+
+    from apps.monitoring.services import create_gateway
+
+    _, secret = create_gateway(None, enterprise=point.enterprise, gateway_id="gw-down")
+    body = json.dumps({"readings": [{"point": "TI-P", "ts": timezone.now().isoformat(), "value": 1.0}]}).encode()
+    stamp = str(int(time.time()))
+    signature = hmac.new(secret.encode(), stamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
+    with socket.socket() as unused:  # a port nobody listens on: the database "restarting"
+        unused.bind(("127.0.0.1", 0))
+        dead_port = unused.getsockname()[1]
+    real_port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = dead_port
+    try:
+        response = client.post(
+            "/api/v1/ingest/readings",
+            data=body,
+            content_type="application/json",
+            HTTP_X_GATEWAY_ID="gw-down",
+            HTTP_X_TIMESTAMP=stamp,
+            HTTP_X_SIGNATURE=signature,
+        )
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = real_port
+    assert response.status_code == 503 and int(response["Retry-After"]) > 0
+    assert not IngestBatch.objects.exists()
