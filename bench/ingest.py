@@ -103,12 +103,16 @@ def provision(n_points):
     return enterprise, gateway, gateway_secret(gateway), codes[:n_points], raw
 
 
-def cleanup(gateway):
-    """Remove what the run stored, and take the bench's points and gateway out of service so the
-    demo (its simulator, offline detection, statistics) does not see them between runs."""
-    points = MonitoringPoint.objects.filter(facility__code="BENCH-TF", code__startswith="BENCH-")
-    points.update(in_use=False)
+def retire(gateway):
+    """Take the bench's points and gateway out of service, so the demo (its simulator, offline
+    detection, statistics) does not see them between runs."""
+    MonitoringPoint.objects.filter(facility__code="BENCH-TF", code__startswith="BENCH-").update(in_use=False)
     Gateway.objects.filter(pk=gateway.pk).update(is_enabled=False)
+
+
+def cleanup(gateway):
+    """Remove what a run stored."""
+    points = MonitoringPoint.objects.filter(facility__code="BENCH-TF", code__startswith="BENCH-")
     Alarm.objects.filter(point__in=points).delete()
     PointState.objects.filter(point__in=points).delete()
     with connection.cursor() as cursor:
@@ -515,6 +519,7 @@ def main():
         forget_session(settings.ANQUAN_MQTT_HOST, settings.ANQUAN_MQTT_PORT, "anquan-bench-bridge")
         if not os.environ.get("BENCH_KEEP"):
             cleanup(gateway)
+        retire(gateway)
     print(json.dumps(result, default=str))
 
 

@@ -195,6 +195,16 @@ def process_batch(batch_id: int) -> int:
         batches = list(pending.filter(pk=batch_id))
         if not batches:
             return 0
+        # A gateway's readings are evaluated in the order they arrived: older batches of the same
+        # gateway still waiting join this run — waiting, if another run holds one, for it to finish
+        # (rows it marks processed then drop out). Otherwise a later batch processed first would make
+        # an earlier excursion "late" and its alarm would never be raised.
+        batches += (
+            IngestBatch.objects.select_for_update()
+            .filter(gateway_id=batches[0].gateway_id, processed_at__isnull=True, min_ts__isnull=False, pk__lt=batch_id)
+            .defer("payload_points", "payload_ts", "payload_values")
+            .order_by("pk")
+        )
         # A worker behind takes the neighbouring waiting batches too (their own tasks then find them
         # done): the same points are summarised and updated once for all of them. Only the chosen
         # ones are locked, so a batch is never held by a run that leaves it out.

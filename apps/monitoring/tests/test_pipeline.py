@@ -285,3 +285,18 @@ def test_ingestion_answers_503_with_retry_after_while_the_database_is_unreachabl
         connection.settings_dict["PORT"] = real_port
     assert response.status_code == 503 and int(response["Retry-After"]) > 0
     assert not IngestBatch.objects.exists()
+
+
+def test_a_gateways_later_batch_processed_first_takes_the_earlier_one_with_it(point):
+    """Two workers may pick a gateway's batches in the wrong order; the excursion in the earlier
+    batch must still raise (and the later one clear) its alarm."""
+    from apps.monitoring import processing
+
+    start = timezone.now() - dt.timedelta(minutes=10)
+    earlier = _stored_batch(point, [85], start)
+    later = _stored_batch(point, [70], start + dt.timedelta(seconds=30))
+    processing.process_batch(later.pk)
+    assert IngestBatch.objects.filter(processed_at__isnull=True).count() == 0
+    alarm = Alarm.objects.get()
+    assert alarm.started_at == start and alarm.ended_at == start + dt.timedelta(seconds=30)
+    assert processing.process_batch(earlier.pk) == 0
