@@ -34,6 +34,8 @@ ANQUAN_MQTT_HOST = env("ANQUAN_MQTT_HOST", default="127.0.0.1")
 ANQUAN_MQTT_PORT = env.int("ANQUAN_MQTT_PORT", default=1883)
 ANQUAN_MQTT_USERNAME = env("ANQUAN_MQTT_USERNAME", default="")
 ANQUAN_MQTT_PASSWORD = env("ANQUAN_MQTT_PASSWORD", default="")
+# Bearer token the broker sends to /api/v1/mqtt/auth and /acl (empty: the hooks refuse every call).
+ANQUAN_MQTT_AUTH_TOKEN = env("ANQUAN_MQTT_AUTH_TOKEN", default="")
 # A point that reported before is offline after this many of its reporting periods without data.
 ANQUAN_OFFLINE_PERIODS = env.int("ANQUAN_OFFLINE_PERIODS", default=3)
 # An alarm still active after this many hours is flagged as long-uncleared (长时间未销警).
