@@ -27,22 +27,9 @@ def not_eager():
 
 @pytest.fixture
 def point():
-    from apps.enterprises.tests.factories import enterprise
-    from apps.facilities.models import Facility, FacilityKind
-    from apps.monitoring.models import MeasurementKind, MonitoringPoint
+    from apps.monitoring.tests.factories import temperature_point
 
-    ent = enterprise("370102")
-    facility = Facility.objects.create(
-        enterprise=ent, kind=FacilityKind.objects.get(code="tank_farm"), code="TF", name="罐区"
-    )
-    return MonitoringPoint.objects.create(
-        enterprise=ent,
-        facility=facility,
-        code="TI-D",
-        name="温度",
-        kind=MeasurementKind.objects.get(code="temperature"),
-        high=80,
-    )
+    return temperature_point(code="TI-D")
 
 
 def post_readings(client, point, values):

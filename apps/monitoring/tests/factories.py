@@ -8,6 +8,27 @@ from apps.monitoring.services import create_gateway
 from apps.monitoring.storage import store_readings
 
 
+def temperature_point(region="370102", code="TI-1", **fields):
+    """A temperature point (high 80 unless told otherwise) on a tank farm of a new enterprise."""
+    from apps.enterprises.tests.factories import enterprise
+    from apps.facilities.models import Facility, FacilityKind
+    from apps.monitoring.models import MeasurementKind, MonitoringPoint
+
+    ent = enterprise(region)
+    facility = Facility.objects.create(
+        enterprise=ent, kind=FacilityKind.objects.get(code="tank_farm"), code="TF", name="罐区"
+    )
+    fields.setdefault("high", 80)
+    return MonitoringPoint.objects.create(
+        enterprise=ent,
+        facility=facility,
+        code=code,
+        name="温度",
+        kind=MeasurementKind.objects.get(code="temperature"),
+        **fields,
+    )
+
+
 def feed(point, values, start, every_s=10):
     """Store ``values`` of ``point`` from ``start`` (one every ``every_s`` s) as one batch; process it."""
     gateway = (

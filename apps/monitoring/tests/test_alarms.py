@@ -5,10 +5,11 @@ import datetime as dt
 import pytest
 
 from apps.enterprises.tests.factories import enterprise
-from apps.facilities.models import Facility, FacilityKind
+from apps.facilities.models import Facility
 from apps.monitoring.models import Alarm, IngestBatch, MeasurementKind, MonitoringPoint, PointState
 from apps.monitoring.processing import process_batch
 from apps.monitoring.tests.factories import feed as store_and_process
+from apps.monitoring.tests.factories import temperature_point
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
@@ -16,20 +17,7 @@ T0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
 
 @pytest.fixture
 def point():
-    ent = enterprise("370102")
-    facility = Facility.objects.create(
-        enterprise=ent, kind=FacilityKind.objects.get(code="tank_farm"), code="TF", name="罐区"
-    )
-    return MonitoringPoint.objects.create(
-        enterprise=ent,
-        facility=facility,
-        code="TI-1",
-        name="温度",
-        kind=MeasurementKind.objects.get(code="temperature"),
-        high=80,
-        high_high=90,
-        deadband=2,
-    )
+    return temperature_point(high=80, high_high=90, deadband=2)
 
 
 def feed(point, values, start=T0, every_s=10):

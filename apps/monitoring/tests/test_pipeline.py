@@ -9,20 +9,16 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.utils import timezone
 
-from apps.enterprises.tests.factories import enterprise
-from apps.facilities.models import Facility, FacilityKind
 from apps.monitoring.models import (
     Alarm,
     EnterpriseLink,
     Gateway,
     IngestBatch,
     MaintenanceWindow,
-    MeasurementKind,
-    MonitoringPoint,
     OnlineTransition,
     PointState,
 )
-from apps.monitoring.tests.factories import feed
+from apps.monitoring.tests.factories import feed, temperature_point
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(hours=2)
@@ -30,19 +26,7 @@ T0 = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(hou
 
 @pytest.fixture
 def point():
-    ent = enterprise("370102")
-    facility = Facility.objects.create(
-        enterprise=ent, kind=FacilityKind.objects.get(code="tank_farm"), code="TF", name="罐区"
-    )
-    return MonitoringPoint.objects.create(
-        enterprise=ent,
-        facility=facility,
-        code="TI-P",
-        name="温度",
-        kind=MeasurementKind.objects.get(code="temperature"),
-        high=80,
-        period_s=60,
-    )
+    return temperature_point(code="TI-P", period_s=60)
 
 
 def rollup(table, point):
