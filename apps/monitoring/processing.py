@@ -39,17 +39,18 @@ MERGE_LOOKAHEAD = 200  # batch ids after the task's own that it may take
 BATCH_POINTS = """
 CREATE TEMP TABLE IF NOT EXISTS batch_points (
     point_id bigint PRIMARY KEY, n integer, lo double precision, hi double precision, first_ts timestamptz,
-    last_ts timestamptz, last_value double precision, gateway_id bigint, received_at timestamptz
+    last_ts timestamptz, last_value double precision, gateway_id bigint, received_at timestamptz,
+    total double precision
 ) ON COMMIT DELETE ROWS
 """
 FILL_SQL = """
 INSERT INTO batch_points
 SELECT r.point_id, count(*), min(r.value), max(r.value), min(r.ts), max(r.ts),
-       (array_agg(r.value ORDER BY r.ts DESC))[1], max(g.gateway_id), max(g.received_at)
+       (array_agg(r.value ORDER BY r.ts DESC))[1], max(g.gateway_id), max(g.received_at), sum(r.value)
   FROM monitoring_ingestbatch g, unnest(g.payload_points, g.payload_ts, g.payload_values) AS r(point_id, ts, value)
  WHERE g.id = ANY(%s)
  GROUP BY r.point_id
-RETURNING point_id
+RETURNING point_id, date_trunc('minute', first_ts, 'UTC') <> date_trunc('minute', last_ts, 'UTC')
 """
 ENSURE_STATES_SQL = """
 INSERT INTO monitoring_pointstate (point_id, level, pending_level, online)
@@ -173,6 +174,7 @@ class Run:
     ids: list[int]
     gateway_ids: set[int]
     received_at: dt.datetime
+    within_minutes: bool = False  # every point's readings of the run fall in one minute
 
     @classmethod
     def of(cls, batches: list[IngestBatch]) -> Run:
@@ -221,7 +223,8 @@ def process_batch(batch_id: int) -> int:
             batches += pending.filter(pk__in=chosen)
         run = Run.of(batches)
         touched = _process(run)
-        add_to_rollups(run.ids)
+        # Each point's readings within one minute (the usual case): the summary is the rollup row.
+        add_to_rollups(run.ids, summary_table="batch_points" if run.within_minutes else None)
         IngestBatch.objects.filter(pk__in=run.ids).update(
             processed_at=timezone.now(),
             attempts=F("attempts") + 1,
@@ -238,7 +241,9 @@ def _process(run: Run) -> int:
         cursor.execute(BATCH_POINTS)
         cursor.execute("TRUNCATE batch_points")  # emptied at commit, but a caller's transaction may hold several runs
         cursor.execute(FILL_SQL, [run.ids])
-        ids = [row[0] for row in cursor.fetchall()]
+        filled = cursor.fetchall()
+        ids = [row[0] for row in filled]
+        run.within_minutes = not any(spread for _id, spread in filled)
         # Lock by id list: the planner then walks the primary key instead of scanning the table.
         id_list = _array(ids)
         cursor.execute(LOCK_SQL, [id_list])

@@ -162,30 +162,39 @@ def _store_replay(cursor, text: str, batch_id: int) -> int:
     return inserted
 
 
-def add_to_rollups(batch_ids: list[int]) -> None:
+ROLLUP_UPSERT = f"""
+WITH minutes AS (
+    INSERT INTO {MINUTE_ROLLUP} AS r (point_id, bucket, n, total, low, high)
+    {{source}}
+    ON CONFLICT (point_id, bucket) DO UPDATE SET n = r.n + excluded.n, total = r.total + excluded.total,
+       low = least(r.low, excluded.low), high = greatest(r.high, excluded.high)
+    RETURNING bucket)
+INSERT INTO monitoring_rollup_stale_hour (bucket)
+SELECT DISTINCT date_trunc('hour', bucket, 'UTC') FROM minutes ON CONFLICT DO NOTHING
+"""
+# Every reading of the batches, grouped by point and minute.
+FROM_PAYLOADS = """
+SELECT u.point_id, date_trunc('minute', u.ts, 'UTC'), count(*), sum(u.value), min(u.value), max(u.value)
+  FROM monitoring_ingestbatch b, unnest(b.payload_points, b.payload_ts, b.payload_values) AS u(point_id, ts, value)
+ WHERE b.id = ANY(%s) GROUP BY 1, 2
+"""
+
+
+def add_to_rollups(batch_ids: list[int], *, summary_table: str | None = None) -> None:
     """Fold the batches' readings into the 1-minute rollups (count, sum, min, max), and note the
     hours they touched for ``refresh_hour_rollups``.
 
-    Runs in the transaction that marks the batches processed, so each reading is counted once.
+    Runs in the transaction that marks the batches processed, so each reading is counted once. Given a
+    per-point summary of the batches (``processing``'s, with n/total/lo/hi/first_ts/last_ts) whose
+    every point's readings lie within one minute — the usual case — the rows come from it rather
+    than from grouping the readings again.
     """
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH minutes AS (
-                INSERT INTO {MINUTE_ROLLUP} AS r (point_id, bucket, n, total, low, high)
-                SELECT u.point_id, date_trunc('minute', u.ts, 'UTC'), count(*), sum(u.value), min(u.value),
-                       max(u.value)
-                  FROM monitoring_ingestbatch b,
-                       unnest(b.payload_points, b.payload_ts, b.payload_values) AS u(point_id, ts, value)
-                 WHERE b.id = ANY(%s) GROUP BY 1, 2
-                ON CONFLICT (point_id, bucket) DO UPDATE SET n = r.n + excluded.n, total = r.total + excluded.total,
-                   low = least(r.low, excluded.low), high = greatest(r.high, excluded.high)
-                RETURNING bucket)
-            INSERT INTO monitoring_rollup_stale_hour (bucket)
-            SELECT DISTINCT date_trunc('hour', bucket, 'UTC') FROM minutes ON CONFLICT DO NOTHING
-            """,
-            [batch_ids],
-        )
+        if summary_table:
+            source = f"SELECT point_id, date_trunc('minute', first_ts, 'UTC'), n, total, lo, hi FROM {summary_table}"
+            cursor.execute(ROLLUP_UPSERT.format(source=source))
+        else:
+            cursor.execute(ROLLUP_UPSERT.format(source=FROM_PAYLOADS), [batch_ids])
 
 
 def refresh_hour_rollups() -> int:

@@ -284,3 +284,11 @@ def test_a_gateways_later_batch_processed_first_takes_the_earlier_one_with_it(po
     alarm = Alarm.objects.get()
     assert alarm.started_at == start and alarm.ended_at == start + dt.timedelta(seconds=30)
     assert processing.process_batch(earlier.pk) == 0
+
+
+def test_a_batch_spanning_minutes_is_rolled_up_minute_by_minute(point):
+    feed(point, [10, 20, 30, 40], start=T0, every_s=30)  # two readings in each of two minutes
+    assert rollup("monitoring_rollup_minute", point) == [
+        (T0, 2, 30.0, 10.0, 20.0),
+        (T0 + dt.timedelta(minutes=1), 2, 70.0, 30.0, 40.0),
+    ]
