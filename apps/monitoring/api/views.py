@@ -115,16 +115,28 @@ class MonitoringPointViewSet(
     def realtime_status(self, request):
         """Latest value, level, online status, limits and active alarm of the filtered points (实时状态),
         in a constant number of queries whatever the page size."""
-        active = Alarm.objects.filter(point=OuterRef("pk"), is_active=True).order_by("-started_at")
-        queryset = (
-            self.filter_queryset(self.get_queryset())
-            .select_related("state")
-            .annotate(
-                active_alarm=Subquery(active.values("pk")[:1]), active_alarm_level=Subquery(active.values("level")[:1])
-            )
-        )
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(self._with_status(self.filter_queryset(self.get_queryset())))
         return self.get_paginated_response(PointStatusSerializer(page, many=True).data)
+
+    @extend_schema(responses=PointStatusSerializer)
+    @action(detail=True, methods=["get"], url_path="state")
+    def realtime_state(self, request, pk=None):
+        """One point's real-time state (MON-03): the status row, with ``state`` ``normal``,
+        ``abnormal`` (outside a limit, a switch in its abnormal state, or offline) or ``no_data``."""
+        point = self.get_object()
+        row = PointStatusSerializer(self._with_status(self.get_queryset().filter(pk=point.pk)).get()).data
+        if row["ts"] is None:
+            row["state"] = "no_data"
+        else:
+            row["state"] = "normal" if row["level"] == "normal" and row["online"] else "abnormal"
+        return Response(row)
+
+    @staticmethod
+    def _with_status(queryset):
+        active = Alarm.objects.filter(point=OuterRef("pk"), is_active=True).order_by("-started_at")
+        return queryset.select_related("state").annotate(
+            active_alarm=Subquery(active.values("pk")[:1]), active_alarm_level=Subquery(active.values("level")[:1])
+        )
 
     @extend_schema(
         parameters=[

@@ -292,3 +292,17 @@ def test_a_batch_spanning_minutes_is_rolled_up_minute_by_minute(point):
         (T0, 2, 30.0, 10.0, 20.0),
         (T0 + dt.timedelta(minutes=1), 2, 70.0, 30.0, 40.0),
     ]
+
+
+def test_a_points_state_reads_normal_then_abnormal(point, api):
+    """MON-03: a reading inside the limits, then one outside."""
+    from apps.accounts.tests.factories import user_with_role
+
+    api.force_authenticate(user_with_role("enterprise_admin", point.enterprise.organisation))
+    assert api.get(f"/api/v1/monitoring-points/{point.pk}/state/").json()["state"] == "no_data"
+    feed(point, [50], start=timezone.now() - dt.timedelta(seconds=20))
+    first = api.get(f"/api/v1/monitoring-points/{point.pk}/state/").json()
+    assert first["state"] == "normal" and first["value"] == 50 and first["active_alarm"] is None
+    feed(point, [81], start=timezone.now() - dt.timedelta(seconds=5))
+    second = api.get(f"/api/v1/monitoring-points/{point.pk}/state/").json()
+    assert second["state"] == "abnormal" and second["level"] == "high" and second["active_alarm"]
