@@ -2,9 +2,6 @@
 forgets its queue (Redis keeps nothing on disk), and redelivery — with real workers and Redis."""
 
 import datetime as dt
-import hashlib
-import hmac
-import json
 import signal
 import time
 
@@ -34,6 +31,7 @@ def point():
 
 def post_readings(client, point, values):
     from apps.monitoring.services import create_gateway
+    from apps.monitoring.tests.factories import post_signed
 
     _, secret = create_gateway(None, enterprise=point.enterprise, gateway_id=f"gw-d{point.pk}")
     now = timezone.now()
@@ -41,17 +39,7 @@ def post_readings(client, point, values):
         {"point": point.code, "ts": (now - dt.timedelta(seconds=len(values) - n)).isoformat(), "value": v}
         for n, v in enumerate(values)
     ]
-    body = json.dumps({"readings": readings}).encode()
-    stamp = str(int(time.time()))
-    signature = hmac.new(secret.encode(), stamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
-    response = client.post(
-        "/api/v1/ingest/readings",
-        data=body,
-        content_type="application/json",
-        HTTP_X_GATEWAY_ID=f"gw-d{point.pk}",
-        HTTP_X_TIMESTAMP=stamp,
-        HTTP_X_SIGNATURE=signature,
-    )
+    response = post_signed(client, f"gw-d{point.pk}", secret, readings)
     assert response.status_code == 202 and response.json()["accepted"] == len(values)
 
 

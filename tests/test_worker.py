@@ -42,39 +42,17 @@ def test_heartbeat_task_is_scheduled_and_recorded(worker, settings):
 @pytest.mark.django_db(transaction=True)
 def test_an_accepted_batch_is_processed_by_the_worker_through_the_broker(worker, client):
     import datetime as dt
-    import hashlib
-    import hmac
-    import json
 
     from django.utils import timezone
 
-    from apps.enterprises.tests.factories import enterprise
-    from apps.facilities.models import Facility, FacilityKind
-    from apps.monitoring.models import IngestBatch, MeasurementKind, MonitoringPoint, PointState
+    from apps.monitoring.models import IngestBatch, PointState
     from apps.monitoring.services import create_gateway
+    from apps.monitoring.tests.factories import post_signed, temperature_point
 
-    ent = enterprise("370102")
-    facility = Facility.objects.create(
-        enterprise=ent, kind=FacilityKind.objects.get(code="tank_farm"), code="TF", name="罐区"
-    )
-    MonitoringPoint.objects.create(
-        enterprise=ent,
-        facility=facility,
-        code="TI-W",
-        name="温度",
-        kind=MeasurementKind.objects.get(code="temperature"),
-    )
-    _, secret = create_gateway(None, enterprise=ent, gateway_id="gw-worker")
-    body = json.dumps({"readings": [{"point": "TI-W", "ts": timezone.now().isoformat(), "value": 42.0}]}).encode()
-    stamp = str(int(time.time()))
-    signature = hmac.new(secret.encode(), stamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
-    response = client.post(
-        "/api/v1/ingest/readings",
-        data=body,
-        content_type="application/json",
-        HTTP_X_GATEWAY_ID="gw-worker",
-        HTTP_X_TIMESTAMP=stamp,
-        HTTP_X_SIGNATURE=signature,
+    point = temperature_point(code="TI-W")
+    _, secret = create_gateway(None, enterprise=point.enterprise, gateway_id="gw-worker")
+    response = post_signed(
+        client, "gw-worker", secret, [{"point": "TI-W", "ts": timezone.now().isoformat(), "value": 42.0}]
     )
     assert response.status_code == 202 and response.json()["accepted"] == 1
     deadline = time.monotonic() + 30

@@ -105,7 +105,6 @@ class Outcome:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[dict] = field(default_factory=list)
-    batch_id: int | None = None
 
     def as_dict(self) -> dict:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
@@ -162,7 +161,7 @@ def validate(readings: list, points: dict[str, tuple[int, str]], now: dt.datetim
                 rejected.append({"index": index, "error": "NaN and Infinity are not values"})
                 continue
             value = float(value)
-        rows.append((point[0], ts, value, index))
+        rows.append((point[0], ts, value))
     return rows, rejected
 
 
@@ -174,24 +173,24 @@ def ingest(gateway: Gateway, readings: list, *, source: str) -> Outcome:
     outcome = Outcome(rejected=rejected)
     unique: dict[tuple[int, dt.datetime], tuple] = {}
     for row in rows:
-        unique.setdefault((row[0], row[1]), row)
+        unique.setdefault((row[0], row[1]), row)  # the first of a (point, ts) pair counts
     outcome.duplicates = len(rows) - len(unique)
     if not unique:
         return outcome
     values = list(unique.values())
     with transaction.atomic():
         batch = IngestBatch.objects.create(gateway=gateway, source=source)
-        inserted = store_readings([(p, ts, v) for p, ts, v, _i in values], batch.pk)
+        inserted = store_readings(values, batch.pk)
         outcome.accepted = inserted
         outcome.duplicates += len(values) - inserted
         if not inserted:
             batch.delete()  # a pure replay leaves no trace
             return outcome
-        outcome.batch_id = batch.pk
         transaction.on_commit(lambda: _schedule(batch.pk))
     return outcome
 
 
+RETRY_AFTER_S = 5
 _backlog = [0.0, 0]  # (checked at, unprocessed batches): counted at most once a second per process
 
 
@@ -204,9 +203,6 @@ def check_backlog() -> None:
         _backlog[0], _backlog[1] = now, IngestBatch.objects.filter(processed_at__isnull=True)[: limit + 1].count()
     if _backlog[1] > settings.ANQUAN_INGEST_MAX_PENDING_BATCHES:
         raise IngestRejected(429, _("The platform is busy; retry later."), retry_after=RETRY_AFTER_S)
-
-
-RETRY_AFTER_S = 5
 
 
 def _schedule(batch_id: int) -> None:

@@ -23,12 +23,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import alarms as machine
-from .models import Alarm, AlarmEvent, IngestBatch, MaintenanceWindow
+from .models import Alarm, AlarmEvent, IngestBatch, MaintenanceWindow, MonitoringPoint
 from .storage import add_to_rollups, copy_update
 
 STALE_AFTER = dt.timedelta(seconds=30)
 OFFLINE = "offline"
-THRESHOLDS = ("low_low", "low", "high", "high_high")
 
 # A worker behind takes waiting neighbours into its run (fewer, larger passes over the same points),
 # up to this many readings: a bound on how long one run — and so an alarm inside it — takes.
@@ -96,7 +95,7 @@ SELECT b.point_id, b.n, b.lo, b.hi, b.first_ts, b.last_ts, b.last_value, s.ts, s
   JOIN monitoring_pointstate s ON s.point_id = b.point_id
   JOIN monitoring_monitoringpoint p ON p.id = b.point_id
   JOIN monitoring_measurementkind k ON k.id = p.kind_id
- WHERE b.point_id = ANY(%s) ORDER BY b.point_id
+ WHERE b.point_id = ANY(%s::bigint[]) ORDER BY b.point_id
 """
 STATE_COLUMNS = [
     "ts",
@@ -164,7 +163,7 @@ class Point:
         )
 
     def threshold(self, level: str) -> float | None:
-        return getattr(self, level) if level in THRESHOLDS else None
+        return getattr(self, level) if level in MonitoringPoint.THRESHOLDS else None
 
 
 @dataclass
@@ -174,7 +173,6 @@ class Run:
     ids: list[int]
     gateway_ids: set[int]
     received_at: dt.datetime
-    within_minutes: bool = False  # every point's readings of the run fall in one minute
 
     @classmethod
     def of(cls, batches: list[IngestBatch]) -> Run:
@@ -185,15 +183,18 @@ class Run:
         )
 
 
+def _waiting():
+    """Stored batches not processed yet, without their payload arrays (only the database reads those)."""
+    return IngestBatch.objects.filter(processed_at__isnull=True, min_ts__isnull=False).defer(
+        "payload_points", "payload_ts", "payload_values"
+    )
+
+
 def process_batch(batch_id: int) -> int:
     """Process one stored batch, with others waiting next to it; returns the number of points
     touched (0: done already, or being processed by another worker)."""
     with transaction.atomic():
-        pending = (
-            IngestBatch.objects.select_for_update(skip_locked=True)
-            .filter(processed_at__isnull=True, min_ts__isnull=False)
-            .defer("payload_points", "payload_ts", "payload_values")  # read by the database only
-        )
+        pending = _waiting().select_for_update(skip_locked=True)
         batches = list(pending.filter(pk=batch_id))
         if not batches:
             return 0
@@ -202,18 +203,13 @@ def process_batch(batch_id: int) -> int:
         # (rows it marks processed then drop out). Otherwise a later batch processed first would make
         # an earlier excursion "late" and its alarm would never be raised.
         batches += (
-            IngestBatch.objects.select_for_update()
-            .filter(gateway_id=batches[0].gateway_id, processed_at__isnull=True, min_ts__isnull=False, pk__lt=batch_id)
-            .defer("payload_points", "payload_ts", "payload_values")
-            .order_by("pk")
+            _waiting().select_for_update().filter(gateway_id=batches[0].gateway_id, pk__lt=batch_id).order_by("pk")
         )
         # A worker behind takes the neighbouring waiting batches too (their own tasks then find them
         # done): the same points are summarised and updated once for all of them. Only the chosen
         # ones are locked, so a batch is never held by a run that leaves it out.
         room, chosen = MERGE_READINGS - batches[0].accepted, []
-        waiting = IngestBatch.objects.filter(
-            processed_at__isnull=True, min_ts__isnull=False, pk__gt=batch_id, pk__lte=batch_id + MERGE_LOOKAHEAD
-        ).order_by("pk")
+        waiting = _waiting().filter(pk__gt=batch_id, pk__lte=batch_id + MERGE_LOOKAHEAD).order_by("pk")
         for pk, accepted in waiting.values_list("pk", "accepted")[:50]:
             if accepted > room:
                 break
@@ -223,8 +219,6 @@ def process_batch(batch_id: int) -> int:
             batches += pending.filter(pk__in=chosen)
         run = Run.of(batches)
         touched = _process(run)
-        # Each point's readings within one minute (the usual case): the summary is the rollup row.
-        add_to_rollups(run.ids, summary_table="batch_points" if run.within_minutes else None)
         IngestBatch.objects.filter(pk__in=run.ids).update(
             processed_at=timezone.now(),
             attempts=F("attempts") + 1,
@@ -243,7 +237,8 @@ def _process(run: Run) -> int:
         cursor.execute(FILL_SQL, [run.ids])
         filled = cursor.fetchall()
         ids = [row[0] for row in filled]
-        run.within_minutes = not any(spread for _id, spread in filled)
+        # Each point's readings within one minute (the usual case): its summary is its rollup row.
+        within_minutes = not any(spread for _id, spread in filled)
         # Lock by id list: the planner then walks the primary key instead of scanning the table.
         id_list = _array(ids)
         cursor.execute(LOCK_SQL, [id_list])
@@ -261,7 +256,7 @@ def _process(run: Run) -> int:
             rested = cursor.fetchall()
         moving = []
         if moving_ids:
-            cursor.execute(MOVING_SQL, [moving_ids])
+            cursor.execute(MOVING_SQL, [_array(moving_ids)])
             moving = [Point(*row) for row in cursor.fetchall()]
     changes = AlarmChanges({})
     back_online = [p for p in moving if not p.online]
@@ -275,6 +270,7 @@ def _process(run: Run) -> int:
             _step_through(point, readings.get(point.id, ()), changes)
         _save_states(moving)
     changes.save()
+    add_to_rollups(run.ids, summary_table="batch_points" if within_minutes else None)
     _online_transitions(run, back_online)
     values = [(point_id, enterprise_of[point_id], ts, value, "normal") for point_id, value, ts in rested]
     values += [(p.id, p.enterprise_id, p.last_ts.timestamp(), p.last_value, p.level) for p in moving]
@@ -352,7 +348,8 @@ class AlarmChanges:
         self.facility_of: dict[int, int] = {}
         self.quiet: set[int] = set()  # indexes of events inside a maintenance window: not pushed
 
-    def _event(self, alarm: Alarm, ts, event: str, level: str, value) -> None:
+    def record(self, alarm: Alarm, ts, event: str, level: str, value) -> None:
+        """An event of ``alarm`` (raised, escalated, de-escalated, cleared), written with ``save``."""
         self.changed[id(alarm)] = alarm
         self.events.append((alarm, AlarmEvent(ts=ts, event=event, level=level, value=value)))
 
@@ -361,7 +358,7 @@ class AlarmChanges:
         if offline is not None:
             offline.ended_at = max(point.first_ts, offline.started_at)
             offline.is_active, offline.last_value = False, point.last_value
-            self._event(offline, offline.ended_at, "cleared", OFFLINE, point.last_value)
+            self.record(offline, offline.ended_at, "cleared", OFFLINE, point.last_value)
 
     def apply(self, point: Point, change: tuple[str, str], ts, value) -> None:
         old, new = change
@@ -370,7 +367,7 @@ class AlarmChanges:
         if old_side is not None and old_side != new_side:  # cleared (消警), perhaps to the other side
             alarm = self.active.pop((point.id, old_side))
             alarm.ended_at, alarm.is_active, alarm.last_value = ts, False, value
-            self._event(alarm, ts, "cleared", old, value)
+            self.record(alarm, ts, "cleared", old, value)
         if new_side is None:
             return
         if old_side == new_side:  # escalated or de-escalated in place
@@ -390,7 +387,7 @@ class AlarmChanges:
             )
             self.active[(point.id, new_side)] = alarm
             kind = "raised"
-        self._event(alarm, ts, kind, new, value)
+        self.record(alarm, ts, kind, new, value)
 
     def track(self, point_id: int, side: str | None, value: float) -> None:
         """Keep the last and peak value of the alarm in force."""
@@ -587,7 +584,7 @@ def detect_offline(now: dt.datetime | None = None) -> int:
             started_at=now,
             last_value=value,
         )
-        changes._event(alarm, now, "raised", OFFLINE, None)
+        changes.record(alarm, now, "raised", OFFLINE, None)
     changes.save()
     _push(changes, [])
     return len(changes.changed)

@@ -1,6 +1,10 @@
 """Test helpers: readings stored as a real batch and processed as the worker would."""
 
 import datetime as dt
+import hashlib
+import hmac
+import json
+import time
 
 from apps.monitoring.models import IngestBatch
 from apps.monitoring.processing import process_batch
@@ -39,3 +43,23 @@ def feed(point, values, start, every_s=10):
     batch = IngestBatch.objects.create(gateway=gateway, source="http")
     store_readings(rows, batch.pk)
     return process_batch(batch.pk)
+
+
+def sign(secret: str, body: bytes, stamp: str | None = None) -> tuple[str, str]:
+    """(X-Timestamp, X-Signature) of a gateway request (contract §2)."""
+    stamp = stamp or str(int(time.time()))
+    return stamp, hmac.new(secret.encode(), stamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
+
+
+def post_signed(client, gateway_id: str, secret: str, readings: list[dict]):
+    """POST ``readings`` to the ingestion endpoint as gateway ``gateway_id``."""
+    body = json.dumps({"readings": readings}).encode()
+    stamp, signature = sign(secret, body)
+    return client.post(
+        "/api/v1/ingest/readings",
+        data=body,
+        content_type="application/json",
+        HTTP_X_GATEWAY_ID=gateway_id,
+        HTTP_X_TIMESTAMP=stamp,
+        HTTP_X_SIGNATURE=signature,
+    )

@@ -2,8 +2,6 @@
 durable storage before the answer, and processing of the stored batch."""
 
 import datetime as dt
-import hashlib
-import hmac
 import json
 import time
 
@@ -17,6 +15,7 @@ from apps.monitoring import ingest as ingest_module
 from apps.monitoring.models import IngestBatch, MeasurementKind, MonitoringPoint, PointState
 from apps.monitoring.processing import pending_batches, process_batch
 from apps.monitoring.services import create_gateway
+from apps.monitoring.tests.factories import sign
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/ingest/readings"
@@ -58,10 +57,7 @@ def now_iso(offset_s=0):
 
 def post(client, plant, body, *, secret=None, gateway_id="gw-test-1", ts=None, raw=None):
     data = raw if raw is not None else json.dumps(body).encode()
-    stamp = str(ts if ts is not None else int(time.time()))
-    signature = hmac.new(
-        (secret or plant["secret"]).encode(), stamp.encode() + b"\n" + data, hashlib.sha256
-    ).hexdigest()
+    stamp, signature = sign(secret or plant["secret"], data, None if ts is None else str(ts))
     return client.post(
         URL,
         data=data,

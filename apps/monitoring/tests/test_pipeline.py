@@ -18,7 +18,7 @@ from apps.monitoring.models import (
     OnlineTransition,
     PointState,
 )
-from apps.monitoring.tests.factories import feed, temperature_point
+from apps.monitoring.tests.factories import feed, post_signed, temperature_point
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(hours=2)
@@ -140,27 +140,14 @@ def test_alarms_inside_a_maintenance_window_are_recorded_but_not_pushed(point):
 
 
 def test_ingestion_sheds_load_with_429_and_retry_after_while_workers_are_behind(point, client, settings):
-    import hashlib
-    import hmac
-    import json
-    import time
-
     from apps.monitoring import ingest
     from apps.monitoring.services import create_gateway
 
     _, secret = create_gateway(None, enterprise=point.enterprise, gateway_id="gw-shed")
-    body = json.dumps({"readings": [{"point": "TI-P", "ts": timezone.now().isoformat(), "value": 1.0}]}).encode()
 
     def post():
-        stamp = str(int(time.time()))
-        signature = hmac.new(secret.encode(), stamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
-        return client.post(
-            "/api/v1/ingest/readings",
-            data=body,
-            content_type="application/json",
-            HTTP_X_GATEWAY_ID="gw-shed",
-            HTTP_X_TIMESTAMP=stamp,
-            HTTP_X_SIGNATURE=signature,
+        return post_signed(
+            client, "gw-shed", secret, [{"point": "TI-P", "ts": timezone.now().isoformat(), "value": 1.0}]
         )
 
     IngestBatch.objects.create(gateway=Gateway.objects.get(gateway_id="gw-shed"), source="http")  # waiting
@@ -235,20 +222,13 @@ def test_a_worker_behind_takes_waiting_neighbours_into_one_run_within_its_readin
 
 @pytest.mark.django_db(transaction=True)
 def test_ingestion_answers_503_with_retry_after_while_the_database_is_unreachable(point, client):
-    import hashlib
-    import hmac
-    import json
     import socket
-    import time
 
     from django.db import connection
 
     from apps.monitoring.services import create_gateway
 
     _, secret = create_gateway(None, enterprise=point.enterprise, gateway_id="gw-down")
-    body = json.dumps({"readings": [{"point": "TI-P", "ts": timezone.now().isoformat(), "value": 1.0}]}).encode()
-    stamp = str(int(time.time()))
-    signature = hmac.new(secret.encode(), stamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
     with socket.socket() as unused:  # a port nobody listens on: the database "restarting"
         unused.bind(("127.0.0.1", 0))
         dead_port = unused.getsockname()[1]
@@ -256,13 +236,8 @@ def test_ingestion_answers_503_with_retry_after_while_the_database_is_unreachabl
     connection.close()
     connection.settings_dict["PORT"] = dead_port
     try:
-        response = client.post(
-            "/api/v1/ingest/readings",
-            data=body,
-            content_type="application/json",
-            HTTP_X_GATEWAY_ID="gw-down",
-            HTTP_X_TIMESTAMP=stamp,
-            HTTP_X_SIGNATURE=signature,
+        response = post_signed(
+            client, "gw-down", secret, [{"point": "TI-P", "ts": timezone.now().isoformat(), "value": 1.0}]
         )
     finally:
         connection.close()
