@@ -418,6 +418,9 @@ class AlarmChanges:
             with connection.cursor() as cursor, cursor.copy(sql) as copy:
                 for alarm, event in self.events:
                     copy.write_row((alarm.pk, event.ts, event.event, event.level, event.value))
+        from .hooks import alarms_changed
+
+        alarms_changed({alarm.enterprise_id for alarm, _event in self.events})
 
     def _shelve(self) -> None:
         """Mark alarms raised inside a maintenance window (检维修/标定) and events to keep quiet."""

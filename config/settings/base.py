@@ -40,6 +40,12 @@ ANQUAN_MQTT_AUTH_TOKEN = env("ANQUAN_MQTT_AUTH_TOKEN", default="")
 ANQUAN_OFFLINE_PERIODS = env.int("ANQUAN_OFFLINE_PERIODS", default=3)
 # An alarm still active after this many hours is flagged as long-uncleared (长时间未销警).
 ANQUAN_ALARM_LONG_UNCLEARED_HOURS = env.int("ANQUAN_ALARM_LONG_UNCLEARED_HOURS", default=24)
+# Risk grading (apps.risk): a result is stored anew when its score moves by at least this much (or its
+# level or model version changes); regrade requests (alarms, self-assessments) are debounced this long;
+# a fed-back warning whose risk has not come down after this many hours is flagged (RSK-27).
+ANQUAN_RISK_SCORE_EPSILON = env.float("ANQUAN_RISK_SCORE_EPSILON", default=0.5)
+ANQUAN_RISK_DEBOUNCE_SECONDS = env.int("ANQUAN_RISK_DEBOUNCE_SECONDS", default=10)
+ANQUAN_WARNING_RECOVERY_HOURS = env.int("ANQUAN_WARNING_RECOVERY_HOURS", default=24)
 # Data quality (数据质量, apps.monitoring.quality): a point raising at least this many alarms in 24 h
 # alarms frequently; an analog value unchanged this many hours is stuck; a point missing more than
 # this share of its expected readings in 24 h has gaps; offline this many days is long offline.
@@ -51,6 +57,11 @@ ANQUAN_QUALITY_LONG_OFFLINE_DAYS = env.int("ANQUAN_QUALITY_LONG_OFFLINE_DAYS", d
 ANQUAN_MAINTENANCE_WINDOW_MAX_DAYS = env.int("ANQUAN_MAINTENANCE_WINDOW_MAX_DAYS", default=30)
 # Key for secrets kept encrypted at rest (gateway HMAC keys); defaults to one derived from SECRET_KEY.
 ANQUAN_SECRETS_KEY = env("ANQUAN_SECRETS_KEY", default="")
+# Notifications (消息通知): external channels besides the portal inbox (log, sms, im), and their endpoints.
+ANQUAN_NOTIFY_CHANNELS = env.list("ANQUAN_NOTIFY_CHANNELS", default=["log"])
+ANQUAN_SMS_URL = env("ANQUAN_SMS_URL", default="")  # SMS gateway: POST {"phone", "text"}
+ANQUAN_SMS_TOKEN = env("ANQUAN_SMS_TOKEN", default="")  # sent as a bearer token when set
+ANQUAN_IM_WEBHOOK_URL = env("ANQUAN_IM_WEBHOOK_URL", default="")  # WeCom/DingTalk group robot webhook
 
 DJANGO_APPS = [
     "daphne",
@@ -80,11 +91,13 @@ LOCAL_APPS = [
     "apps.core",
     "apps.regions",
     "apps.accounts",
+    "apps.notifications",
     "apps.enterprises",
     "apps.facilities",
     "apps.hazards",
     "apps.monitoring",
     "apps.video",
+    "apps.risk",
     "apps.imports",
     "apps.portal",
 ]
@@ -193,8 +206,19 @@ CELERY_BEAT_SCHEDULE = {
     },
     "monitoring-sweep": {"task": "monitoring.sweep_batches", "schedule": 30.0, "options": {"expires": 25}},
     "monitoring-offline": {"task": "monitoring.detect_offline", "schedule": 60.0, "options": {"expires": 55}},
+    "risk-regrade": {
+        "task": "risk.regrade_all",
+        "schedule": env.float("ANQUAN_RISK_REGRADE_SECONDS", default=600.0),
+        "options": {"expires": 540},
+    },
+    "risk-warnings-tick": {"task": "risk.warnings_tick", "schedule": 60.0, "options": {"expires": 55}},
     "monitoring-hour-rollups": {
         "task": "monitoring.refresh_hour_rollups",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    "notifications-retry": {
+        "task": "notifications.retry_failed",
         "schedule": 300.0,
         "options": {"expires": 290},
     },

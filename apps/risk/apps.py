@@ -1,0 +1,89 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+_READ = [
+    "view_enterpriserisk",
+    "view_riskassessment",
+    "view_riskday",
+    "view_riskmodel",
+    "view_riskmodelversion",
+    "view_risklevel",
+    "view_warning",
+    "view_staticassessment",
+    "view_indicatorrecord",
+    "view_warningpolicy",
+    "view_spotcheck",
+    "add_spotcheck",
+    "view_supervisionassignment",
+]
+
+
+class RiskConfig(AppConfig):
+    """Four-colour risk grading (风险分级) and early warnings (预警) that close the loop."""
+
+    name = "apps.risk"
+    label = "risk"
+    verbose_name = _("Risk and warnings")
+
+    role_grants = {
+        # Editing models is further limited to provincial (or ministry) administrators by the service.
+        "regulator_admin": [
+            *_READ,
+            "verify_warning",
+            "edit_riskmodel",
+            "change_warningpolicy",
+            "change_risklevel",
+            "add_supervisionassignment",
+            "delete_supervisionassignment",
+        ],
+        "regulator_staff": [*_READ, "verify_warning"],
+        "law_enforcement_inspector": _READ,
+        "committee_member_staff": ["view_enterpriserisk", "view_warning", "view_risklevel", "view_riskday"],
+        "*enterprise": [
+            "view_enterpriserisk",
+            "view_riskassessment",
+            "view_riskday",
+            "view_riskmodel",
+            "view_riskmodelversion",
+            "view_risklevel",
+            "view_warning",
+            "view_staticassessment",
+            "view_indicatorrecord",
+            "view_spotcheck",
+        ],
+        "enterprise_admin": ["dispose_warning", "add_staticassessment", "add_indicatorrecord"],
+        "enterprise_principal": ["dispose_warning"],
+        "enterprise_safety_manager": ["dispose_warning", "add_staticassessment", "add_indicatorrecord"],
+        "control_room_duty_officer": ["dispose_warning"],
+    }
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import sources
+        from .models import RiskLevel, RiskModel, RiskModelVersion, StaticAssessment, WarningPolicy
+
+        sources.register_builtin_sources()
+        auditlog.register(RiskModel)
+        auditlog.register(RiskModelVersion)
+        auditlog.register(RiskLevel)
+        auditlog.register(WarningPolicy)
+        auditlog.register(StaticAssessment)
+
+        # An alarm raised, escalated or cleared asks for its enterprise to be regraded soon.
+        from apps.monitoring.hooks import on_alarm_changes
+
+        from .services.grading import request_regrade
+
+        on_alarm_changes(request_regrade)
+
+        from apps.enterprises.overview import register_section
+
+        from .services.overview import overview_section
+
+        register_section("risk", overview_section, order=15)
+
+    def load_reference_data(self):
+        from .services.catalogue import load_reference_data
+
+        return load_reference_data()

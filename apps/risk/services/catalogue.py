@@ -1,0 +1,186 @@
+"""Risk models as versioned data (模型管理): shipped defaults, drafts, publication, invocation."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.exceptions import ConflictError, InvalidInput, PermissionDeniedError
+
+from .. import engine, sources
+from ..models import RiskLevel, RiskModel, RiskModelVersion, WarningPolicy
+
+FIXTURES = settings.BASE_DIR / "fixtures" / "risk"
+
+# RSK-14 levels; decision 3: blue is the fourth colour, and the colour is configuration.
+DEFAULT_LEVELS = (
+    (1, "重大风险", "一级（极高风险）", "red", "红", "#e02020"),
+    (2, "较大风险", "二级（高风险）", "orange", "橙", "#ff8c00"),
+    (3, "一般风险", "三级（较高风险）", "yellow", "黄", "#f5c400"),
+    (4, "低风险", "四级（一般风险）", "blue", "蓝", "#1e78ff"),
+)
+# Acknowledge (minutes), feed back (hours), remind every (minutes), escalate each step after (hours).
+DEFAULT_POLICIES = {1: (30, 4, 15, 2), 2: (60, 12, 30, 6), 3: (240, 24, 120, 12), 4: (1440, 72, 720, 24)}
+
+
+def load_reference_data() -> dict:
+    """Levels, warning policies and the shipped models. Existing rows are configuration a regulator may
+    have changed (colours, deadlines, model versions), so they are created when missing, never reset."""
+    for code, name, grade, colour, colour_name, hex_value in DEFAULT_LEVELS:
+        RiskLevel.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "grade_name": grade,
+                "colour": colour,
+                "colour_name": colour_name,
+                "hex": hex_value,
+            },
+        )
+    for level, (ack, feedback, remind, escalate) in DEFAULT_POLICIES.items():
+        WarningPolicy.objects.get_or_create(
+            level_id=level,
+            defaults={
+                "acknowledge_minutes": ack,
+                "feedback_hours": feedback,
+                "remind_minutes": remind,
+                "escalate_hours": escalate,
+            },
+        )
+    created = 0
+    for path in sorted((FIXTURES / "models").glob("*.json")):
+        created += _install_default_model(json.loads(path.read_text(encoding="utf-8")))
+    return {"risk_levels": len(DEFAULT_LEVELS), "risk_models_created": created}
+
+
+@transaction.atomic
+def _install_default_model(data: dict) -> int:
+    from apps.enterprises.models import Industry
+
+    if RiskModel.objects.filter(code=data["code"]).exists():
+        return 0
+    engine.validate(data["definition"], sources.known_codes())
+    model = RiskModel.objects.create(
+        code=data["code"],
+        name=data["name"],
+        description=data.get("description", ""),
+        industry=Industry.objects.filter(code=data.get("industry")).first(),
+        kind=data.get("kind", "enterprise"),
+    )
+    version = RiskModelVersion.objects.create(
+        model=model,
+        number=1,
+        status=RiskModelVersion.Status.PUBLISHED,
+        definition=data["definition"],
+        note=_("Shipped model"),
+        published_at=timezone.now(),
+    )
+    model.current_version = version
+    model.save(update_fields=["current_version"])
+    return 1
+
+
+@cache
+def record_indicators() -> dict[str, dict]:
+    """Management indicators an enterprise reports by form (管理指标), by code."""
+    rows = json.loads((FIXTURES / "record_indicators.json").read_text(encoding="utf-8"))
+    return {row["code"]: row for row in rows}
+
+
+def check_definition(definition) -> None:
+    """Raise InvalidInput with field errors (``definition.<path>``) when a definition is unusable."""
+    try:
+        engine.validate(definition, sources.known_codes())
+    except engine.DefinitionError as exc:
+        raise InvalidInput(str(exc), errors={f"definition.{k}": v for k, v in exc.errors.items()}) from exc
+    known = record_indicators()
+    errors = {}
+    for leaf in engine.leaves(definition):
+        if leaf["source"] == "records.value" and (leaf.get("params") or {}).get("indicator") not in known:
+            errors[f"definition.{leaf['code']}.params.indicator"] = [_("Unknown management indicator.")]
+    if errors:
+        raise InvalidInput(_("The definition names unknown management indicators."), errors=errors)
+
+
+def require_editor(actor) -> None:
+    """Models are edited by provincial (or ministry) administrators only: the role's ``edit_riskmodel``
+    permission and a province- or ministry-level regulator (ops and superusers too). ``None`` is the
+    system (shell, data loading, tests)."""
+    from apps.accounts.models import OrganisationKind, RegulatorLevel
+
+    if actor is None or actor.is_superuser or "ops" in actor.role_codes:
+        return
+    organisation = actor.organisation
+    if not (
+        actor.has_perm("risk.edit_riskmodel")
+        and organisation is not None
+        and organisation.kind == OrganisationKind.REGULATOR
+        and organisation.level in (RegulatorLevel.PROVINCE, RegulatorLevel.MINISTRY)
+    ):
+        raise PermissionDeniedError(_("Only provincial or ministry administrators may edit risk models."))
+
+
+@transaction.atomic
+def create_draft(model: RiskModel, definition: dict, *, actor=None, note: str = "") -> RiskModelVersion:
+    """A new draft version (the published one stays in force until the draft is published)."""
+    require_editor(actor)
+    check_definition(definition)
+    model = RiskModel.objects.select_for_update().get(pk=model.pk)
+    number = (model.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    return RiskModelVersion.objects.create(
+        model=model, number=number, definition=copy.deepcopy(definition), note=note, created_by=actor
+    )
+
+
+@transaction.atomic
+def publish(version: RiskModelVersion, *, actor=None) -> RiskModelVersion:
+    """Put a draft in force: the previous version is retired (kept, so its results stay reproducible)
+    and the model's enterprises are regraded after commit."""
+    require_editor(actor)
+    version = RiskModelVersion.objects.select_for_update().select_related("model").get(pk=version.pk)
+    if version.status != RiskModelVersion.Status.DRAFT:
+        raise ConflictError(_("Only a draft can be published."), field="status")
+    check_definition(version.definition)
+    model = version.model
+    RiskModelVersion.objects.filter(model=model, status=RiskModelVersion.Status.PUBLISHED).update(
+        status=RiskModelVersion.Status.RETIRED
+    )
+    version.status = RiskModelVersion.Status.PUBLISHED
+    version.published_at = timezone.now()
+    version.published_by = actor
+    version.save(update_fields=["status", "published_at", "published_by"])
+    model.current_version = version
+    model.save(update_fields=["current_version", "updated_at"])
+    from ..tasks import regrade_model
+
+    transaction.on_commit(lambda: regrade_model.delay(model.pk))
+    return version
+
+
+def invoke(model: RiskModel, inputs: dict) -> engine.Result:
+    """Grade an input vector with the model's version in force, without storing anything (RSK-08: the
+    model as a compute service). Inputs map leaf indicator codes to raw values."""
+    if model.current_version is None:
+        raise ConflictError(_("The model has no published version."))
+    definition = model.current_version.definition
+    codes = {leaf["code"] for leaf in engine.leaves(definition)}
+    errors = {}
+    clean = {}
+    for key, value in (inputs or {}).items():
+        if key not in codes:
+            errors[f"inputs.{key}"] = [_("Not an indicator of this model.")]
+        elif value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            errors[f"inputs.{key}"] = [_("Must be a number or null.")]
+        else:
+            clean[key] = value
+    if errors:
+        raise InvalidInput(_("Some inputs are not usable."), errors=errors)
+    RiskModel.objects.filter(pk=model.pk).update(invocations=F("invocations") + 1)
+    return engine.evaluate(definition, clean)

@@ -1,0 +1,41 @@
+"""Thin Celery tasks over the grading and warning services."""
+
+from celery import shared_task
+
+
+@shared_task(name="risk.regrade_all", time_limit=600, soft_time_limit=540)
+def regrade_all() -> dict:
+    from .services.grading import regrade
+
+    return regrade(trigger="periodic")
+
+
+@shared_task(name="risk.regrade_requested", time_limit=300, soft_time_limit=240)
+def regrade_requested() -> dict:
+    """Grade every enterprise asked for since the last run (alarms, self-assessments): one run per
+    debounce window, whatever the number of requests."""
+    from .services.grading import regrade, take_requested
+
+    ids = take_requested()
+    return regrade(ids, trigger="event") if ids else {"graded": 0}
+
+
+@shared_task(name="risk.regrade_model", time_limit=600, soft_time_limit=540)
+def regrade_model(model_id: int) -> dict:
+    from apps.enterprises.models import Enterprise
+
+    from .models import RiskModel
+    from .services.grading import regrade
+
+    model = RiskModel.objects.filter(pk=model_id).first()
+    if model is None or model.industry_id is None:
+        return {"graded": 0}
+    ids = list(Enterprise.objects.filter(industries=model.industry_id).values_list("pk", flat=True))
+    return regrade(ids, trigger="model")
+
+
+@shared_task(name="risk.warnings_tick", time_limit=120, soft_time_limit=100)
+def warnings_tick() -> dict:
+    from .services.warnings import tick
+
+    return tick()
