@@ -15,6 +15,7 @@ _READ = [
     "view_spotcheck",
     "add_spotcheck",
     "view_supervisionassignment",
+    "view_incident",
 ]
 
 
@@ -33,11 +34,12 @@ class RiskConfig(AppConfig):
             "edit_riskmodel",
             "change_warningpolicy",
             "change_risklevel",
+            "add_incident",
             "add_supervisionassignment",
             "delete_supervisionassignment",
         ],
-        "regulator_staff": [*_READ, "verify_warning"],
-        "law_enforcement_inspector": _READ,
+        "regulator_staff": [*_READ, "verify_warning", "add_incident"],
+        "law_enforcement_inspector": [*_READ, "add_incident"],
         "committee_member_staff": ["view_enterpriserisk", "view_warning", "view_risklevel", "view_riskday"],
         "*enterprise": [
             "view_enterpriserisk",
@@ -50,6 +52,7 @@ class RiskConfig(AppConfig):
             "view_staticassessment",
             "view_indicatorrecord",
             "view_spotcheck",
+            "view_incident",
         ],
         "enterprise_admin": ["dispose_warning", "add_staticassessment", "add_indicatorrecord"],
         "enterprise_principal": ["dispose_warning"],

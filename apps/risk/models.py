@@ -453,3 +453,39 @@ class SpotCheck(TimeStampedModel):
         verbose_name_plural = _("spot checks")
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["inspector", "-started_at"], name="spotcheck_inspector_idx")]
+
+
+class Incident(TimeStampedModel):
+    """An accident, near miss or confirmed violation of an enterprise (事故事件/违法违规行为), as recorded by
+    regulators: the ground truth that the grading is measured (backtest) and calibrated against."""
+
+    class Kind(models.TextChoices):
+        ACCIDENT = "accident", _("Accident")  # 生产安全事故
+        NEAR_MISS = "near_miss", _("Near miss")  # 未遂事件
+        VIOLATION = "violation", _("Confirmed violation")  # 执法查实的违法违规行为
+
+    class Severity(models.TextChoices):
+        GENERAL = "general", _("General")  # 一般
+        LARGER = "larger", _("Larger")  # 较大
+        MAJOR = "major", _("Major")  # 重大
+        EXTRAORDINARY = "extraordinary", _("Extraordinarily serious")  # 特别重大
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT, related_name="+")
+    occurred_on = models.DateField(_("occurred on"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices, blank=True)
+    deaths = models.PositiveIntegerField(_("deaths"), default=0)
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(_("source"), max_length=16, default="report")  # report / enforcement / synthetic
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    scope_organisation_field = "enterprise__organisation"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["enterprise", "occurred_on"], name="incident_enterprise_idx")]

@@ -331,6 +331,23 @@ def record_value(ctx: Context, params: dict) -> dict:
     return dict(rows)
 
 
+def incident_count(ctx: Context, params: dict) -> dict:
+    """Incidents recorded by regulators in the window (事故事件, default: accidents of the last year);
+    every enterprise has a figure: none recorded is zero, since regulators record them all."""
+    kinds = list(params.get("kinds") or ["accident"])
+    rows = ctx.rows(
+        """
+        SELECT enterprise_id, COUNT(*) FROM risk_incident
+         WHERE enterprise_id = ANY(%(ids)s) AND kind = ANY(%(kinds)s)
+           AND occurred_on > %(since)s AND occurred_on <= %(at)s
+         GROUP BY enterprise_id
+        """,
+        {"kinds": kinds, "since": (ctx.at - dt.timedelta(days=int(params.get("window_days", 365)))).date()},
+    )
+    found = dict(rows)
+    return {e: found.get(e, 0) for e in ctx.ids}
+
+
 def register_builtin_sources() -> None:
     w = _("window in hours (default 24)")
     filters = {"kinds": _("measurement kind codes"), "facility_kinds": _("facility kind codes")}
@@ -376,6 +393,13 @@ def register_builtin_sources() -> None:
     )
     register_source("static.guide_deduction", _("Inherent-risk assessment: points deducted"), provider=guide_deduction)
     register_source("static.veto", _("Inherent-risk assessment: one-vote-red condition"), provider=guide_veto)
+    register_source(
+        "incidents.count",
+        _("Incidents recorded"),
+        unit=_("incidents"),
+        provider=incident_count,
+        params={"kinds": _("accident, near_miss, violation"), "window_days": _("window in days (default 365)")},
+    )
     register_source(
         "records.value",
         _("Reported management indicator"),

@@ -117,3 +117,47 @@ def supervised_risks(user):
             part &= Q(enterprise__industries=cell.industry_id)
         condition |= part
     return EnterpriseRisk.objects.for_user(user).filter(condition).distinct()
+
+
+@transaction.atomic
+def record_incident(
+    enterprise, *, actor, kind: str, occurred_on: dt.date, severity: str = "", deaths: int = 0, description: str = ""
+):
+    """Record an accident, near miss or confirmed violation (事故事件/违法违规) of an enterprise in the
+    actor's jurisdiction; it counts in the accidents indicators and in the backtest's ground truth."""
+    from apps.enterprises.models import Enterprise
+
+    from ..models import Incident
+
+    if actor is not None:
+        if not actor.has_perm("risk.add_incident"):
+            raise PermissionDeniedError()
+        if not Enterprise.objects.for_user(actor).filter(pk=enterprise.pk).exists():
+            raise NotFoundError(_("Enterprise not found."), field="enterprise")
+    errors = {}
+    if kind not in Incident.Kind.values:
+        errors["kind"] = [_("Unknown kind of incident.")]
+    if severity and severity not in Incident.Severity.values:
+        errors["severity"] = [_("Unknown severity.")]
+    if kind == Incident.Kind.ACCIDENT and not severity:
+        errors["severity"] = [_("An accident needs its severity.")]
+    if occurred_on > timezone.localdate():
+        errors["occurred_on"] = [_("An incident cannot be in the future.")]
+    if deaths < 0:
+        errors["deaths"] = [_("Must be zero or more.")]
+    if errors:
+        raise InvalidInput(_("The incident has errors."), errors=errors)
+    incident = Incident.objects.create(
+        enterprise=enterprise,
+        kind=kind,
+        occurred_on=occurred_on,
+        severity=severity,
+        deaths=deaths,
+        description=description.strip(),
+        source="enforcement" if kind == Incident.Kind.VIOLATION else "report",
+        recorded_by=actor,
+    )
+    from .grading import request_regrade
+
+    request_regrade([enterprise.pk])
+    return incident

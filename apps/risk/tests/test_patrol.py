@@ -98,7 +98,6 @@ def test_supervision_assignment_puts_risks_in_a_departments_list(api, world):
     from apps.risk.models import EnterpriseRisk
 
     level = EnterpriseRisk.objects.get(enterprise=world["alarming"]).level
-    assert EnterpriseRisk.objects.get(enterprise=world["steel"]).level is None  # no data at all: not graded
     department = regulator("370102")
     staff = user_with_role("regulator_staff", department)
     api.force_authenticate(world["province_admin"])
@@ -126,3 +125,33 @@ def test_supervision_assignment_puts_risks_in_a_departments_list(api, world):
     )
     assert response.status_code == 403
     assert SpotCheck.objects.count() == 0
+
+
+def test_an_incident_recorded_by_a_regulator_counts_in_the_accidents_indicator(api, world):
+    from apps.risk.models import EnterpriseRisk
+
+    api.force_authenticate(world["county"])
+    today = timezone.localdate()
+    response = api.post(
+        "/api/v1/risk/incidents",
+        {"enterprise": world["steel"].pk, "occurred_on": today.isoformat(), "kind": "accident", "severity": "general"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    bad = api.post(
+        "/api/v1/risk/incidents",
+        {
+            "enterprise": world["steel"].pk,
+            "occurred_on": (today + dt.timedelta(days=2)).isoformat(),
+            "kind": "accident",
+        },
+        format="json",
+    )
+    assert bad.status_code == 400 and {"occurred_on", "severity"} <= set(bad.json())
+    grading.regrade([world["steel"].pk])
+    breakdown = {r["code"]: r for r in EnterpriseRisk.objects.get(enterprise=world["steel"]).assessment.breakdown}
+    assert breakdown["management.accidents"]["value"] == 1 and breakdown["management.accidents"]["score"] == 70
+    assert api.get(f"/api/v1/risk/incidents?enterprise={world['steel'].pk}").json()["count"] == 1
+    api.force_authenticate(world["ent"])  # the enterprise sees its own, cannot record
+    assert api.get("/api/v1/risk/incidents").json()["count"] == 1
+    assert api.post("/api/v1/risk/incidents", {}, format="json").status_code in (400, 403)
