@@ -39,3 +39,11 @@ def warnings_tick() -> dict:
     from .services.warnings import tick
 
     return tick()
+
+
+@shared_task(name="risk.calibrate_models", time_limit=1800, soft_time_limit=1700)
+def calibrate_models() -> list:
+    """Monthly: propose recalibrated weights (drafts) for every model from the last year's incidents."""
+    from .services.calibration import calibrate_all
+
+    return calibrate_all()

@@ -212,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 540},
     },
     "risk-warnings-tick": {"task": "risk.warnings_tick", "schedule": 60.0, "options": {"expires": 55}},
+    "risk-calibrate": {
+        "task": "risk.calibrate_models",
+        "schedule": 30 * 24 * 3600.0,
+        "options": {"expires": 24 * 3600},
+    },
     "monitoring-hour-rollups": {
         "task": "monitoring.refresh_hour_rollups",
         "schedule": 300.0,
