@@ -11,6 +11,11 @@ region), other organisations and enterprises by USCC, users by username, facilit
 sources by (enterprise, code), cameras by code, gateways by id; base information is filled in once, while an
 enterprise has no provincial code. Gateway secrets alone are random, and kept only encrypted. Used by
 ``manage.py seed_demo`` and by tests that want a populated platform.
+
+Last, risk (风险分级): a handful of enterprises record self-assessments (one with a one-vote-red finding)
+and management indicators through the risk services, every enterprise is graded, and the demo enterprise's
+own records and incidents raise its level, so it has an open warning (预警) — once; a later run only
+regrades.
 """
 
 from __future__ import annotations
@@ -2242,6 +2247,183 @@ def _plant_counts(ids: list[int]) -> dict:
     }
 
 
+# --- risk: inherent-risk self-assessments, indicator reports, grading, the demo enterprise's warning ---
+# A handful of enterprises record an inherent-risk self-assessment (评估诊断分级; one finds a one-vote-red
+# condition) and report management indicators, all through the risk services; then every enterprise is
+# graded. The demo enterprise then reports poorer figures and has an accident and a violation on record:
+# its level rises and the grading raises its warning (预警), so the pages show the loop from the start.
+
+RISK_ASSESSED = 4  # hazardous-chemical enterprises with a self-assessment, besides the two fixed ones
+RISK_REPORTING = 10  # enterprises reporting management indicators, besides those
+VETO = "no_design_diagnosis"  # 在役化工装置未经正规设计且未进行安全设计诊断
+DEMO_ASSESSMENT = {  # the demo enterprise's self-assessment: 81.7 points with its level-3 hazard source
+    "key_supervised": 3,
+    "hazardous_process": 2,
+    "class_a_building": 3,
+    "outside_park": 1,
+    "special_equipment_uninspected": 1,
+}
+DEMO_REPORT = {  # and its latest management indicators (管理指标填报)
+    "training.plan_rate": 60,
+    "training.certified_rate": 86,
+    "awareness.test_score": 68,
+    "behaviour.violations": 8,
+    "control.measures_rate": 68,
+    "hidden_danger.rectified_rate": 55,
+    "hazard.responsibility_rate": 78,
+    "inspection.special_equipment_rate": 82,
+    "inspection.calibration_rate": 68,
+    "change.executed_rate": 75,
+    "emergency.plan_filed": 1,
+    "emergency.drill_rate": 45,
+    "checks.rectified_rate": 58,
+    "accidents.count_1y": 1,
+    "accidents.near_miss_1y": 3,
+}
+# (days ago, kind, severity, description) recorded by the city's regulator (jinan_staff).
+DEMO_INCIDENTS = (
+    (40, "accident", "general", "2#罐区甲醇储罐呼吸阀附近物料泄漏引发闪燃，现场人员及时处置，无人员伤亡"),
+    (15, "violation", "", "执法检查查实：动火作业前未按规定进行气体分析"),
+)
+
+
+def _indicator_value(rng: random.Random, code: str, spec: dict) -> float:
+    """A plausible reported value of a management indicator."""
+    if code == "emergency.plan_filed":
+        return 1 if rng.random() < 0.9 else 0
+    if code == "coal.inherent_risk":
+        return rng.randint(20, 65)
+    if spec["unit"] == "%":
+        return rng.randint(70, 100)
+    if spec["unit"] == "分":
+        return rng.randint(62, 96)
+    return rng.choice((0, 0, 0, 1, 2))  # counts: violations, accidents, exceedances
+
+
+def _reported_indicators() -> dict[str, list[str]]:
+    """Industry → the management indicators its model in force reads."""
+    from apps.risk import engine
+    from apps.risk.models import RiskModel
+
+    result = {}
+    for model in RiskModel.objects.filter(is_active=True, kind="enterprise").select_related(
+        "industry", "current_version"
+    ):
+        if model.industry and model.current_version:
+            leaves = engine.leaves(model.current_version.definition)
+            result[model.industry.code] = [
+                leaf["params"]["indicator"] for leaf in leaves if leaf["source"] == "records.value"
+            ]
+    return result
+
+
+def _ensure_risk(plans: list[EnterprisePlan], organisations: dict, say) -> dict:
+    """Self-assessments and indicator reports of a handful of enterprises, every enterprise's current
+    risk, and the demo enterprise's open warning. Returns counts; a second run adds nothing."""
+    from apps.risk.models import EnterpriseRisk, IndicatorRecord, StaticAssessment, Warning
+    from apps.risk.services import grading, inputs, patrols
+    from apps.risk.services.catalogue import record_indicators
+
+    rng = random.Random(f"{SEED}:risk")
+    today = timezone.localdate()
+    catalogue = record_indicators()
+    reported = _reported_indicators()
+    others = plans[2:]  # not the two fixed enterprises
+    hazchem = [p for p in others if p.industries[0] == "hazardous_chemicals"]
+    assessed = [QINGDAO_ENTERPRISE_USCC] + [p.uscc for p in rng.sample(hazchem, RISK_ASSESSED)]
+    # Fireworks and gas-station models read no reported indicator (yet): not among the reporters.
+    candidates = [p for p in others if p.industries[0] not in ("fireworks", "gas_station") and p.uscc not in assessed]
+    reporting = assessed + [p.uscc for p in rng.sample(candidates, RISK_REPORTING)]
+    enterprises = {
+        e.pk: e for e in Enterprise.objects.filter(organisation__uscc__in=reporting + [DEMO_ENTERPRISE_USCC])
+    }
+    have_assessment = set(
+        StaticAssessment.objects.filter(enterprise__in=enterprises).values_list("enterprise_id", flat=True)
+    )
+    have_report = set(
+        IndicatorRecord.objects.filter(enterprise__in=enterprises).values_list("enterprise_id", flat=True)
+    )
+    created = {"inherent_risk_assessments": 0, "indicator_reports": 0, "incidents": 0, "warnings": 0}
+    plan_of = {p.uscc: p for p in plans}
+    for uscc in assessed:  # values drawn whether written or not, so each enterprise's stay the same
+        enterprise = enterprises[organisations[uscc].pk]
+        items = {
+            "key_supervised": rng.randint(1, 4),
+            "hazardous_process": rng.randint(0, 3),
+            "class_a_building": rng.randint(1, 4),
+            "outside_park": 0 if plan_of[uscc].region.kind == RegionKind.PARK else 1,
+            "eliminated_equipment": rng.choice((0, 0, 1)),
+        }
+        days_ago = rng.randint(30, 200)
+        if enterprise.pk in have_assessment:
+            continue
+        inputs.record_static_assessment(
+            enterprise,
+            items={k: v for k, v in items.items() if v},
+            vetoes=[VETO] if uscc == assessed[1] else [],
+            assessed_on=today - dt.timedelta(days=days_ago),
+            note="年度安全风险评估诊断分级自评",
+        )
+        created["inherent_risk_assessments"] += 1
+    for uscc in reporting:
+        enterprise = enterprises[organisations[uscc].pk]
+        codes = [c for c in reported.get(plan_of[uscc].industries[0], []) if c in catalogue]
+        values = {code: _indicator_value(rng, code, catalogue[code]) for code in codes}
+        days_ago = rng.randint(5, 60)
+        if enterprise.pk in have_report or not values:
+            continue
+        inputs.record_indicators_values(enterprise, values, period=today - dt.timedelta(days=days_ago))
+        created["indicator_reports"] += 1
+
+    graded = grading.regrade(trigger="periodic")
+
+    demo = enterprises[organisations[DEMO_ENTERPRISE_USCC].pk]
+    if not (
+        Warning.objects.filter(enterprise=demo).exists() or StaticAssessment.objects.filter(enterprise=demo).exists()
+    ):
+        # The story, through the same services as the portal and the API: the enterprise's safety manager
+        # records the self-assessment and the month's indicators, the city's regulator the incidents.
+        safety, regulator = User.objects.get(username="ent_safety"), User.objects.get(username="jinan_staff")
+        inputs.record_static_assessment(
+            demo,
+            items=DEMO_ASSESSMENT,
+            vetoes=[],
+            assessed_on=today - dt.timedelta(days=20),
+            note="年度安全风险评估诊断分级自评",
+            actor=safety,
+        )
+        inputs.record_indicators_values(demo, DEMO_REPORT, period=today - dt.timedelta(days=3), actor=safety)
+        for days_ago, kind, severity, description in DEMO_INCIDENTS:
+            patrols.record_incident(
+                demo,
+                actor=regulator,
+                kind=kind,
+                severity=severity,
+                occurred_on=today - dt.timedelta(days=days_ago),
+                description=description,
+            )
+            created["incidents"] += 1
+        # What the debounced regrade these records asked for does; run now so the warning is there.
+        created["warnings"] = grading.regrade([demo.pk], trigger="event")["rises"]
+    ids = [organisations[p.uscc].pk for p in plans]
+    levels = Counter(EnterpriseRisk.objects.filter(enterprise__in=ids).values_list("level", flat=True))
+    open_warnings = Warning.objects.open().filter(enterprise__in=ids).count()
+    say(
+        "risk: "
+        + ", ".join(
+            f"{name} {levels.get(code, 0)}" for code, name in ((1, "red"), (2, "orange"), (3, "yellow"), (4, "blue"))
+        )
+        + f"; open warnings: {open_warnings} ({created['warnings']} new); self-assessments "
+        f"{created['inherent_risk_assessments']} new, indicator reports {created['indicator_reports']} new"
+    )
+    return {
+        "risk_levels": {str(code): levels.get(code, 0) for code in (1, 2, 3, 4)},
+        "open_warnings": open_warnings,
+        "graded": graded["graded"],
+        "created": created,
+    }
+
+
 @transaction.atomic
 def build_demo_province(stdout=None, *, reset_passwords: bool = False) -> dict:
     """Create the demo province; rows that already exist (by natural key) are left alone.
@@ -2290,6 +2472,7 @@ def build_demo_province(stdout=None, *, reset_passwords: bool = False) -> dict:
     organisations.update({f"{level}:{code}": org for (level, code), org in regulators.items()})
     logins, new_users = _ensure_users(organisations, reset_passwords)
     say(f"users: {len(logins)} ({new_users} new)")
+    risk = _ensure_risk(plans, enterprises, say)
     return {
         "regulators": len(regulators),
         "organisations": len(regulators) + len(others) + len(enterprises),
@@ -2302,7 +2485,10 @@ def build_demo_province(stdout=None, *, reset_passwords: bool = False) -> dict:
             "enterprises": new_enterprises,
             "users": new_users,
             **new_plant_rows,
+            **risk["created"],
         },
+        "risk_levels": risk["risk_levels"],
+        "open_warnings": risk["open_warnings"],
         "logins": logins,
         "password": DEMO_PASSWORD,
     }

@@ -28,6 +28,14 @@ from apps.monitoring.models import Gateway, MonitoringPoint
 from apps.monitoring.services import threshold_errors
 from apps.portal import demo
 from apps.regions.models import Region, RegionKind
+from apps.risk.models import (
+    EnterpriseRisk,
+    Incident,
+    IndicatorRecord,
+    RiskAssessment,
+    StaticAssessment,
+    Warning,
+)
 from apps.video.models import Camera
 from apps.video.validators import camera_code_error
 
@@ -50,6 +58,11 @@ def _snapshot():
         "hazard_facilities": HazardSource.facilities.through.objects.count(),
         "cameras": Camera.objects.count(),
         "gateways": Gateway.objects.count(),
+        "inherent_risk_assessments": StaticAssessment.objects.count(),
+        "indicator_records": IndicatorRecord.objects.count(),
+        "incidents": Incident.objects.count(),
+        "risk_assessments": RiskAssessment.objects.count(),
+        "warnings": Warning.objects.count(),
         "last_change": max(
             Organisation.objects.latest("updated_at").updated_at, Enterprise.objects.latest("updated_at").updated_at
         ),
@@ -433,5 +446,49 @@ def test_one_gateway_per_connected_enterprise(demo_enterprises, seeded):
 
 
 def test_command_prints_the_counts(seeded):
-    for word in ("facilities", "monitoring points", "hazard sources", "cameras", "gateways", "level 1"):
+    for word in (
+        "facilities",
+        "monitoring points",
+        "hazard sources",
+        "cameras",
+        "gateways",
+        "level 1",
+        "open warnings",
+    ):
         assert word in seeded
+
+
+# --- risk ------------------------------------------------------------------------------------------
+
+
+def test_every_enterprise_is_graded_and_all_four_levels_occur(demo_enterprises):
+    risks = {r.enterprise_id: r for r in EnterpriseRisk.objects.filter(enterprise__in=demo_enterprises)}
+    assert set(risks) == {e.pk for e in demo_enterprises}
+    assert all(r.level in (1, 2, 3, 4) and r.score is not None and r.assessment_id for r in risks.values())
+    levels = Counter(r.level for r in risks.values())
+    assert set(levels) == {1, 2, 3, 4}
+    assert levels[1] <= levels[2] <= levels[3] and levels[2] <= levels[4]  # red the rarest
+
+
+def test_a_handful_of_self_assessments_one_with_a_veto_and_indicator_reports(seeded, db):
+    assessments = list(StaticAssessment.objects.all())
+    assert 5 <= len(assessments) <= 10
+    (veto,) = [a for a in assessments if a.vetoes]
+    assert veto.level == 1
+    risk = EnterpriseRisk.objects.select_related("assessment").get(enterprise=veto.enterprise_id)
+    assert risk.level == 1 and risk.assessment.rule == "veto"  # one-vote-red, whatever the score
+    reporting = set(IndicatorRecord.objects.values_list("enterprise_id", flat=True))
+    assert len(reporting) >= 10
+
+
+def test_the_demo_enterprise_has_an_open_warning_raised_by_a_rise_of_its_level(seeded, db):
+    enterprise = Enterprise.objects.get(organisation__name=demo.DEMO_ENTERPRISE_NAME)
+    (warning,) = Warning.objects.open().filter(enterprise=enterprise)
+    risk = EnterpriseRisk.objects.get(enterprise=enterprise)
+    assert warning.status == "pending" and warning.from_level == risk.previous_level > warning.level == risk.level
+    assert warning.assessment_id == risk.assessment_id and warning.feedback_due_at > warning.raised_at
+    assert warning.drivers and [e.event for e in warning.events.all()] == ["raised"]
+    # the data that raised it came through the services, by the people who record it
+    assert StaticAssessment.objects.get(enterprise=enterprise).recorded_by.username == "ent_safety"
+    assert {i.kind for i in Incident.objects.filter(enterprise=enterprise)} == {"accident", "violation"}
+    assert Warning.objects.open().count() == 1  # nobody else's level rose

@@ -14,6 +14,7 @@ collected in a Redis set and one task per debounce window grades them together.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
 
@@ -104,7 +105,7 @@ def _write(results: dict, at, trigger: str, requested) -> dict:
             and (result.score is None or abs(row.score - result.score) < epsilon)
         )
         (unchanged if same else changed).append(enterprise_id)
-    assessments = RiskAssessment.objects.bulk_create(
+    assessments = _insert_assessments(
         [
             RiskAssessment(
                 enterprise_id=e,
@@ -119,8 +120,7 @@ def _write(results: dict, at, trigger: str, requested) -> dict:
                 trigger=trigger,
             )
             for e in changed
-        ],
-        batch_size=1000,
+        ]
     )
     by_enterprise = {a.enterprise_id: a for a in assessments}
     rows, rises, level_changes = [], [], {}
@@ -174,6 +174,46 @@ def _write(results: dict, at, trigger: str, requested) -> dict:
     warnings.raise_for_rises(rises, at)
     warnings.note_levels(level_changes, at)
     return {"graded": len(results), "changed": len(changed), "rises": len(rises), "at": at.isoformat()}
+
+
+ASSESSMENT_COLUMNS = (
+    "id",
+    "enterprise_id",
+    "version_id",
+    "assessed_at",
+    "score",
+    "level",
+    "coverage",
+    "inputs",
+    "breakdown",
+    "rule",
+    "trigger",
+)
+
+
+def _insert_assessments(assessments: list[RiskAssessment]) -> list[RiskAssessment]:
+    """Store new assessments with COPY, their ids drawn from the table's sequence first so the current
+    results and warnings can refer to them. (``bulk_create`` sends each column as an array literal
+    quoted client-side in Python; for the JSON breakdowns of a full run that quoting alone took about
+    three quarters of the run — docs/performance.md, "Risk grading".)"""
+    if not assessments:
+        return assessments
+    table = RiskAssessment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(assessments)]
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        with cursor.copy(f"COPY {table} ({', '.join(ASSESSMENT_COLUMNS)}) FROM STDIN") as copy:
+            for pk, a in zip(ids, assessments, strict=True):
+                a.pk = pk
+                a._state.adding, a._state.db = False, connection.alias
+                copy.write_row(
+                    (pk, a.enterprise_id, a.version_id, a.assessed_at, a.score, a.level, a.coverage)
+                    + (json.dumps(a.inputs, ensure_ascii=False), json.dumps(a.breakdown, ensure_ascii=False))
+                    + (a.rule, a.trigger)
+                )
+    return assessments
 
 
 def _record_day(results: dict, at) -> None:
