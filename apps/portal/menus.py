@@ -61,7 +61,23 @@ GOV_MODULES = (
         "portal:gov-maintenance-windows",
         perm="monitoring.view_maintenancewindow",
     ),
-    Module("risk", _("Risk and warnings"), "exclamation-triangle"),
+    Module("risk", _("Risk overview"), "exclamation-triangle", "portal:gov-risk", perm="risk.view_enterpriserisk"),
+    Module(
+        "risk_ranking",
+        _("Risk ranking"),
+        "sort-numeric-down",
+        "portal:gov-risk-ranking",
+        perm="risk.view_enterpriserisk",
+    ),
+    Module("warnings", _("Warnings"), "megaphone", "portal:gov-warnings", perm="risk.view_warning"),
+    Module(
+        "warning_statistics",
+        _("Warning statistics"),
+        "graph-up-arrow",
+        "portal:gov-warning-stats",
+        perm="risk.view_warning",
+    ),
+    Module("risk_models", _("Risk models"), "sliders", "portal:gov-risk-models", perm="risk.view_riskmodel"),
     Module("dual_prevention", _("Dual prevention"), "shield-check"),
     Module("special_works", _("Special works"), "tools"),
     Module("positioning", _("Personnel positioning"), "geo-alt"),
@@ -96,6 +112,21 @@ ENT_MODULES = (
         "portal:ent-maintenance-windows",
         perm="monitoring.view_maintenancewindow",
     ),
+    Module("risk", _("My risk"), "exclamation-triangle", "portal:ent-risk", perm="risk.view_enterpriserisk"),
+    Module(
+        "risk_assessment",
+        _("Inherent-risk assessment"),
+        "clipboard-check",
+        "portal:ent-risk-assessment",
+        perm="risk.view_staticassessment",
+    ),
+    Module(
+        "risk_indicators",
+        _("Management indicators"),
+        "input-cursor-text",
+        "portal:ent-risk-indicators",
+        perm="risk.view_indicatorrecord",
+    ),
     Module("dual_prevention", _("Dual prevention"), "shield-check"),
     Module("special_works", _("Special works"), "tools"),
     Module("positioning", _("Personnel positioning"), "geo-alt"),
@@ -123,7 +154,12 @@ PLATFORMS = (
         _("Comprehensive supervision work platform"),
         "government",
         (UserType.COMMITTEE_MEMBER, UserType.ADMINISTRATOR),
-        tuple(m for m in GOV_MODULES if m.code in ("dashboard", "map", "enterprises", "risk", "analysis")),
+        tuple(
+            m
+            for m in GOV_MODULES
+            if m.code
+            in ("dashboard", "map", "enterprises", "risk", "risk_ranking", "warnings", "warning_statistics", "analysis")
+        ),
         "portal:gov-home",
     ),
     Platform(

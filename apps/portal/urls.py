@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import registry_views as registry
-from . import views, views_imports, views_monitoring
+from . import views, views_imports, views_monitoring, views_risk
 
 app_name = "portal"
 urlpatterns = [
@@ -28,6 +28,16 @@ urlpatterns = [
         name="gov-monitoring-statistics",
     ),
     path("gov/monitoring/quality/", views_monitoring.GovDataQualityView.as_view(), name="gov-monitoring-quality"),
+    path("gov/risk/", views_risk.GovRiskOverviewView.as_view(), name="gov-risk"),
+    path("gov/risk/points/", views_risk.GovRiskPointsView.as_view(), name="gov-risk-points"),
+    path("gov/risk/ranking/", views_risk.GovRiskRankingView.as_view(), name="gov-risk-ranking"),
+    path("gov/risk/enterprises/<int:pk>/", views_risk.GovEnterpriseRiskView.as_view(), name="gov-risk-enterprise"),
+    path("gov/risk/models/", views_risk.RiskModelListView.as_view(), name="gov-risk-models"),
+    path("gov/risk/models/<int:pk>/", views_risk.RiskModelDetailView.as_view(), name="gov-risk-model"),
+    path("gov/risk/models/<int:pk>/edit/", views_risk.RiskModelDraftView.as_view(), name="gov-risk-model-edit"),
+    path("gov/warnings/", views_risk.GovWarningListView.as_view(), name="gov-warnings"),
+    path("gov/warnings/statistics/", views_risk.GovWarningStatisticsView.as_view(), name="gov-warning-stats"),
+    path("gov/warnings/<int:pk>/", views_risk.GovWarningDetailView.as_view(), name="gov-warning"),
     path("ent/", views.EntHomeView.as_view(), name="ent-home"),
     path("ent/profile/", registry.EntProfileView.as_view(), name="ent-profile"),
     path("ent/facilities/", registry.EntFacilityListView.as_view(), name="ent-facilities"),
@@ -53,6 +63,11 @@ urlpatterns = [
         views_monitoring.EntMaintenanceWindowView.as_view(),
         name="ent-maintenance-windows",
     ),
+    path("ent/risk/", views_risk.EntRiskView.as_view(), name="ent-risk"),
+    path("ent/risk/assessment/", views_risk.EntStaticAssessmentView.as_view(), name="ent-risk-assessment"),
+    path("ent/risk/indicators/", views_risk.EntIndicatorReportView.as_view(), name="ent-risk-indicators"),
+    path("ent/warnings/<int:pk>/", views_risk.EntWarningDetailView.as_view(), name="ent-warning"),
+    path("warnings/<int:pk>/", views_risk.WarningRedirectView.as_view(), name="warning"),
     path("users/", views.UserListView.as_view(), name="users"),
     path("users/new/", views.UserCreateView.as_view(), name="user-create"),
     path("users/<int:pk>/", views.UserEditView.as_view(), name="user-edit"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Avg, CharField, Count, DurationField, ExpressionWrapper, F, Max, Min, Q, Value
+from django.db.models import Avg, Count, DateField, DurationField, ExpressionWrapper, F, Max, Min, Q, Value
 from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -141,7 +141,7 @@ def trend(user, *, period: str = "day", since=None, until=None, region=None, ind
     # per enterprise and bucket first (worst of the bucket), then counted per level
     per_enterprise = (
         queryset.order_by()
-        .annotate(bucket=Trunc("day", period, output_field=CharField()))
+        .annotate(bucket=Trunc("day", period, output_field=DateField()))
         .values("bucket", "enterprise_id")
         .annotate(worst=Min("worst_level"), top=Max("max_score"))
     )
@@ -289,7 +289,7 @@ MAP_POINTS_LIMIT = 20_000
 CHANGE_BUCKETS = 4  # colour depths of the enterprise-change map
 
 
-def enterprise_points(user, *, region=None, industry=None, level=None, limit: int = MAP_POINTS_LIMIT) -> dict:
+def enterprise_features(user, *, region=None, industry=None, level=None, limit: int = MAP_POINTS_LIMIT) -> dict:
     """Enterprises in scope on the map with their current risk (GIS-18): a GeoJSON FeatureCollection of
     points with id, name, level, score, the level's colour and industry codes, riskiest first (at most
     ``limit``; ``truncated`` tells). Ungraded enterprises are grey."""
@@ -485,32 +485,3 @@ def indicator_tree(definition: dict) -> list[dict]:
         }
 
     return [node(item) for item in definition.get("indicators") or []]
-
-
-def enterprise_points(user, *, region: str | None = None, industry: str | None = None) -> list[dict]:
-    """Graded enterprises with a location, for the four-colour map (四色图): id, name, level, score and
-    position. The least risky come first, so the riskiest are drawn on top."""
-    root = root_region(user, region)
-    queryset = (
-        EnterpriseRisk.objects.for_user(user)
-        .graded()
-        .filter(enterprise__deleted=False, enterprise__location__isnull=False)
-    )
-    if root:
-        queryset = queryset.in_region(root)
-    if industry:
-        queryset = queryset.filter(enterprise__industries__code=industry)
-    rows = queryset.order_by("-level", F("score").asc(nulls_first=True), "enterprise_id").values_list(
-        "enterprise_id", "enterprise__organisation__name", "level", "score", "enterprise__location"
-    )
-    return [
-        {
-            "id": enterprise_id,
-            "name": name,
-            "level": level,
-            "score": round(score, 2) if score is not None else None,
-            "lon": round(location.x, 6),
-            "lat": round(location.y, 6),
-        }
-        for enterprise_id, name, level, score, location in rows
-    ]

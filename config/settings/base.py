@@ -297,6 +297,10 @@ SPECTACULAR_SETTINGS = {
         "OrganisationKindEnum": "apps.accounts.models.OrganisationKind",
         "OperatingStatusEnum": "apps.enterprises.models.OperatingStatus",
         "FacilityStatusEnum": "apps.facilities.models.FacilityStatus",
+        "SpotCheckKindEnum": "apps.risk.models.SpotCheck.Kind",
+        "IncidentKindEnum": "apps.risk.models.Incident.Kind",
+        "WarningStatusEnum": "apps.risk.models.Warning.Status",
+        "RiskModelVersionStatusEnum": "apps.risk.models.RiskModelVersion.Status",
     },
 }
 
