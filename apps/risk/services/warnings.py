@@ -13,11 +13,14 @@ that warning in place (back to pending, new deadlines) instead of opening anothe
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from apps.core import live
 from apps.core.exceptions import ConflictError, InvalidInput, PermissionDeniedError
@@ -296,14 +299,18 @@ def tick(at: dt.datetime | None = None) -> dict:
 # --- telling people ---------------------------------------------------------------------------------
 
 TITLES = {
-    "raised": "%(enterprise)s：风险升至%(level)s，请及时处置",
-    "reminded": "预警提醒：%(enterprise)s %(level)s预警尚未签收",
-    "escalated": "预警逾期升级：%(enterprise)s %(level)s预警逾期未反馈",
-    "fed_back": "%(enterprise)s 已反馈%(level)s预警处置情况，待核查",
-    "returned": "%(enterprise)s %(level)s预警反馈被退回，请重新处置",
-    "verified": "%(enterprise)s %(level)s预警已核查，待风险回落",
-    "closed": "%(enterprise)s %(level)s预警已闭环",
+    "raised": _lazy("%(enterprise)s: risk rose to %(level)s, dispose of it promptly"),
+    "reminded": _lazy("Reminder: the %(level)s warning of %(enterprise)s is not acknowledged yet"),
+    "escalated": _lazy("Overdue warning escalated: %(enterprise)s has not fed back its %(level)s warning"),
+    "fed_back": _lazy("%(enterprise)s fed back its %(level)s warning, awaiting verification"),
+    "returned": _lazy("The feedback of %(enterprise)s on its %(level)s warning was sent back, dispose again"),
+    "verified": _lazy("The %(level)s warning of %(enterprise)s is verified, awaiting recovery"),
+    "closed": _lazy("The %(level)s warning of %(enterprise)s is closed"),
 }
+
+
+def _users(**conditions):
+    return get_user_model().objects.filter(is_active=True, **conditions).select_related("organisation").distinct()
 
 
 def payload(warning: Warning, event: str) -> dict:
@@ -346,35 +353,40 @@ def _announce(warnings, event: str, at, *, quiet=False, to_regulators=None, to_e
         return
     names = _level_names()
     notify_regulators = event in ("raised", "fed_back", "escalated") if to_regulators is None else to_regulators
-    User = get_user_model()
     from apps.notifications.services import notify
 
+    # Recipients of every warning of this call in two queries (not two per warning).
+    by_enterprise: dict[int, list] = defaultdict(list)
+    if to_enterprise and event != "fed_back":
+        for user in _users(organisation_id__in=list(info), groups__role__code__in=ENTERPRISE_RECIPIENTS):
+            by_enterprise[user.organisation_id].append(user)
+
+    def region_of(warning):
+        return warning.escalated_to_id if event == "escalated" else info[warning.enterprise_id].organisation.region_id
+
+    by_region: dict[int, list] = defaultdict(list)
+    if notify_regulators:
+        regions = {region_of(w) for w in warnings}
+        for user in _users(
+            organisation__region_id__in=regions,
+            organisation__kind="regulator",
+            groups__role__code__in=REGULATOR_RECIPIENTS,
+        ):
+            by_region[user.organisation.region_id].append(user)
     for warning in warnings:
         enterprise = info[warning.enterprise_id]
-        recipients = []
-        if to_enterprise and event != "fed_back":
-            recipients += list(
-                User.objects.filter(
-                    organisation_id=warning.enterprise_id, is_active=True, groups__role__code__in=ENTERPRISE_RECIPIENTS
-                ).distinct()
-            )
-        if notify_regulators:
-            region_id = warning.escalated_to_id if event == "escalated" else enterprise.organisation.region_id
-            recipients += list(
-                User.objects.filter(
-                    organisation__region_id=region_id,
-                    organisation__kind="regulator",
-                    is_active=True,
-                    groups__role__code__in=REGULATOR_RECIPIENTS,
-                ).distinct()
-            )
+        recipients = by_enterprise.get(warning.enterprise_id, []) + (
+            by_region.get(region_of(warning), []) if notify_regulators else []
+        )
         if not recipients:
             continue
         words = {"enterprise": enterprise.name, "level": names.get(warning.level, str(warning.level))}
+        with translation.override(settings.LANGUAGE_CODE):  # stored messages speak the platform's language
+            title = str(TITLES[event]) % words
         notify(
             recipients,
             kind=f"warning_{event}",
-            title=TITLES[event] % words,
+            title=title,
             body=", ".join(d.get("name", "") for d in warning.drivers[:3]),
             link=f"/warnings/{warning.pk}/",
             level=NOTIFY_LEVEL.get(warning.level, "info"),
