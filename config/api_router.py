@@ -10,8 +10,10 @@ urlpatterns = [
     path("", include("apps.facilities.api.urls")),
     path("", include("apps.hazards.api.urls")),
     path("", include("apps.monitoring.api.urls")),
+    path("", include("apps.risk.api.urls")),
     path("", include("apps.video.api.urls")),
     path("", include("apps.risk.api.patrol_urls")),
+    path("", include("apps.risk.api.situation_urls")),
     path("", include("apps.imports.api.urls")),
     path("", include("apps.portal.api.urls")),
 ]

@@ -71,3 +71,39 @@ def register_enterprise_filter(name: str, filter_) -> None:
     """Apps above this one add filters on their own data (e.g. hazard-source level) from ``ready()``."""
     filter_.model = Enterprise
     EnterpriseFilterSet.base_filters[name] = filter_
+
+
+# Sort keys other apps add on their data (INS-03: ``?ordering=-risk``), by name.
+_ORDERINGS: dict[str, tuple[tuple, str | None]] = {}
+
+
+def register_enterprise_ordering(name: str, *expressions, permission: str | None = None) -> None:
+    """Apps above this one add sort keys on their own data (e.g. ``risk``) from ``ready()``.
+
+    ``?ordering=name`` sorts by the expressions (evaluated on ``Enterprise``) ascending, ``-name``
+    descending; rows without a value come last either way. A user without ``permission`` cannot sort
+    by the key, since the order would reveal the data."""
+    _ORDERINGS[name] = (tuple(expressions), permission)
+
+
+def enterprise_orderings(user) -> dict[str, tuple]:
+    """The registered sort keys ``user`` may use: name → expressions."""
+    return {
+        name: expressions
+        for name, (expressions, permission) in _ORDERINGS.items()
+        if permission is None or (user is not None and user.has_perm(permission))
+    }
+
+
+def order_by_terms(terms, user) -> list:
+    """``order_by`` arguments for ordering terms (``name`` / ``-name``), registered keys expanded."""
+    keys = enterprise_orderings(user)
+    result = []
+    for term in terms:
+        name = term.lstrip("-")
+        if name not in keys:
+            result.append(term)
+            continue
+        descending = term.startswith("-")
+        result += [e.desc(nulls_last=True) if descending else e.asc(nulls_last=True) for e in keys[name]]
+    return result

@@ -85,6 +85,44 @@ class RiskConfig(AppConfig):
         from .services.overview import overview_section
 
         register_section("risk", overview_section, order=15)
+        self._register_enterprise_hooks()
+
+    @staticmethod
+    def _register_enterprise_hooks():
+        """The enterprise list filters by current risk level (``?risk_level=``) and sorts by risk
+        (``?ordering=-risk``, ``?sort=risk:desc``: red first, higher scores first; INS-03 风险倒排).
+        Both need the right to see enterprises' risk; without it the filter matches nothing and the
+        sort key does not exist."""
+        import django_filters
+        from django.db.models import F
+        from django_filters.constants import EMPTY_VALUES
+
+        from apps.enterprises.filtersets import register_enterprise_filter, register_enterprise_ordering
+
+        from .models import LEVEL_CODES
+
+        permission = "risk.view_enterpriserisk"
+
+        class RiskLevelFilter(django_filters.TypedChoiceFilter):
+            def filter(self, queryset, value):
+                if value in EMPTY_VALUES:
+                    return queryset
+                request = getattr(self.parent, "request", None)
+                if request is not None and not request.user.has_perm(permission):
+                    return queryset.none()
+                return queryset.filter(**{self.field_name: value})
+
+        register_enterprise_filter(
+            "risk_level",
+            RiskLevelFilter(
+                field_name="risk__level",
+                choices=[(c, str(c)) for c in LEVEL_CODES],
+                coerce=int,
+                label=_("current risk level"),
+            ),
+        )
+        # ascending: least risky first; the level is negated so that red (1) is the "most" risk
+        register_enterprise_ordering("risk", F("risk__level") * -1, F("risk__score"), permission=permission)
 
     def load_reference_data(self):
         from .services.catalogue import load_reference_data

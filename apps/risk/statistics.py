@@ -312,7 +312,12 @@ def enterprise_features(user, *, region=None, industry=None, level=None, limit: 
         queryset.ranked()
         .annotate(industry_codes=industries)
         .values_list(
-            "enterprise_id", "enterprise__organisation__name", "level", "score", "enterprise__location", "industry_codes"
+            "enterprise_id",
+            "enterprise__organisation__name",
+            "level",
+            "score",
+            "enterprise__location",
+            "industry_codes",
         )[: limit + 1]
     )
     colours = {lvl["code"]: lvl["hex"] for lvl in levels()}

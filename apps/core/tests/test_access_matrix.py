@@ -249,3 +249,78 @@ def test_gateways_are_for_the_enterprise_and_its_regulators_only(api, records):
     assert api.get("/api/v1/gateways/").status_code == 403  # operators do not manage gateways
     login(api, records["users"]["qingdao_staff"])
     assert [g["enterprise"] for g in api.get("/api/v1/gateways/").json()["results"]] == [records["ent_qingdao"].pk]
+
+
+@pytest.fixture
+def risk_records(world):
+    """For each enterprise of the world: a stored risk result made current, and an open warning."""
+    from django.utils import timezone
+
+    from apps.risk.models import EnterpriseRisk, RiskAssessment, RiskModel, Warning
+
+    version = RiskModel.objects.get(code="hazardous_chemicals").current_version
+    now = timezone.now()
+    world["risk"] = {}
+    for n, key in enumerate(sorted(ALL_ENTERPRISES)):
+        ent = world[key]
+        assessment = RiskAssessment.objects.create(
+            enterprise=ent, version=version, assessed_at=now, score=20.0 * n, level=n + 1
+        )
+        EnterpriseRisk.objects.create(
+            enterprise=ent, model=version.model, assessment=assessment, level=n + 1, score=20.0 * n, assessed_at=now
+        )
+        warning = Warning.objects.create(enterprise=ent, level=n + 1, from_level=4, raised_at=now, score=20.0 * n)
+        world["risk"][key] = {"assessment": assessment.pk, "warning": warning.pk}
+    return world
+
+
+RISK_ENDPOINTS = ["risk/enterprises", "risk/assessments", "warnings"]
+
+
+@pytest.mark.parametrize("endpoint", RISK_ENDPOINTS)
+@pytest.mark.parametrize("who", sorted(set(ENTERPRISE_VISIBILITY) - {"agency_staff"}))
+def test_risk_and_warnings_follow_jurisdiction(api, risk_records, endpoint, who):
+    login(api, risk_records["users"][who])
+    listed = {r["enterprise"] for r in api.get(f"/api/v1/{endpoint}/?page_size=100").json()["results"]}
+    assert listed == {risk_records[k].pk for k in ENTERPRISE_VISIBILITY[who]}
+
+
+@pytest.mark.parametrize("who", sorted(set(ENTERPRISE_VISIBILITY) - {"agency_staff"}))
+def test_risk_and_warning_details_follow_jurisdiction(api, risk_records, who):
+    login(api, risk_records["users"][who])
+    expected = ENTERPRISE_VISIBILITY[who]
+    for key in ALL_ENTERPRISES:
+        ids = risk_records["risk"][key]
+        status = 200 if key in expected else 404
+        assert api.get(f"/api/v1/enterprises/{risk_records[key].pk}/risk").status_code == status, (who, key)
+        assert api.get(f"/api/v1/risk/assessments/{ids['assessment']}").status_code == status, (who, key)
+        assert api.get(f"/api/v1/warnings/{ids['warning']}").status_code == status, (who, key)
+
+
+@pytest.mark.parametrize("endpoint", RISK_ENDPOINTS)
+def test_agency_without_grants_sees_no_risk_or_warnings(api, risk_records, endpoint):
+    login(api, risk_records["users"]["agency_staff"])
+    response = api.get(f"/api/v1/{endpoint}/")
+    assert response.status_code == 403 or response.json()["count"] == 0
+
+
+# who, enterprise, action, expected: disposing is the enterprise's (with the role), verifying the regulators'
+WARNING_ACTION_MATRIX = [
+    ("ent_lixia_admin", "ent_lixia", "acknowledge", 200),
+    ("ent_lixia_operator", "ent_lixia", "acknowledge", 403),
+    ("ent_lixia_admin", "ent_qingdao", "acknowledge", 404),
+    ("jinan_staff", "ent_lixia", "acknowledge", 403),
+    ("jinan_staff", "ent_licheng", "send-back", 409),  # allowed, but nothing fed back yet
+    ("lixia_staff", "ent_licheng", "send-back", 404),
+    ("jinan_inspector", "ent_lixia", "send-back", 403),
+    ("ent_lixia_admin", "ent_lixia", "send-back", 403),
+    ("qingdao_staff", "ent_qingdao", "verify", 409),
+]
+
+
+@pytest.mark.parametrize(("who", "target", "verb", "expected"), WARNING_ACTION_MATRIX)
+def test_warning_actions_need_role_and_jurisdiction(api, risk_records, who, target, verb, expected):
+    login(api, risk_records["users"][who])
+    warning = risk_records["risk"][target]["warning"]
+    response = api.post(f"/api/v1/warnings/{warning}/{verb}/", {"comment": "理由"}, format="json")
+    assert response.status_code == expected, response.content

@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
 
@@ -12,7 +13,7 @@ from apps.core.api.viewsets import ScopedViewSetMixin
 from apps.core.exceptions import InvalidInput
 from apps.core.exports import xlsx_response
 from apps.enterprises import services
-from apps.enterprises.filtersets import EnterpriseFilterSet
+from apps.enterprises.filtersets import EnterpriseFilterSet, enterprise_orderings, order_by_terms
 from apps.enterprises.models import Annotation, Enterprise, Shutdown
 from apps.enterprises.overview import build_overview
 from apps.enterprises.quality import completeness
@@ -57,6 +58,50 @@ def inline_stats_response():
     )
 
 
+class EnterpriseOrderingFilter(OrderingFilter):
+    """``?ordering=`` over the list's fields and the sort keys other apps register
+    (``filtersets.register_enterprise_ordering``, e.g. ``-risk``), and ``?sort=key:asc|desc`` as
+    another spelling of one key (INS-03: ``?sort=risk:desc``)."""
+
+    sort_param = "sort"
+
+    def get_valid_fields(self, queryset, view, context={}):  # noqa: B006 — DRF's signature
+        request = context.get("request")
+        extra = enterprise_orderings(getattr(request, "user", None)) if request is not None else {}
+        return [*super().get_valid_fields(queryset, view, context), *((name, name) for name in extra)]
+
+    def get_ordering(self, request, queryset, view):
+        sort = request.query_params.get(self.sort_param, "").strip()
+        if not sort or request.query_params.get(self.ordering_param):
+            return super().get_ordering(request, queryset, view)
+        key, _sep, direction = sort.partition(":")
+        term = ("-" if direction == "desc" else "") + key.strip()
+        if direction not in ("", "asc", "desc") or not self.remove_invalid_fields(queryset, [term], view, request):
+            valid = ", ".join(name for name, _label in self.get_valid_fields(queryset, view, {"request": request}))
+            raise InvalidInput(
+                _("Sort by one of: %(keys)s, optionally with :asc or :desc.") % {"keys": valid}, field=self.sort_param
+            )
+        return [term]
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        return queryset.order_by(*order_by_terms(ordering, request.user), "organisation__name")
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": self.sort_param,
+                "required": False,
+                "in": "query",
+                "description": "key:asc or key:desc (e.g. risk:desc); the keys of ordering",
+                "schema": {"type": "string"},
+            },
+        ]
+
+
 class EnterpriseViewSet(
     ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
@@ -74,7 +119,10 @@ class EnterpriseViewSet(
     def filter_backends(self):
         from rest_framework.settings import api_settings
 
-        return [*api_settings.DEFAULT_FILTER_BACKENDS, InBBoxFilter]
+        backends = [
+            EnterpriseOrderingFilter if b is OrderingFilter else b for b in api_settings.DEFAULT_FILTER_BACKENDS
+        ]
+        return [*backends, InBBoxFilter]
 
     def get_serializer_class(self):
         return EnterpriseBriefSerializer if self.action == "list" else EnterpriseSerializer

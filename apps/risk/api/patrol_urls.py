@@ -1,6 +1,5 @@
 """Routes of the online patrol, spot checks and supervision assignments."""
 
-
 from apps.core.api.routers import OptionalSlashRouter
 
 from .incidents import IncidentViewSet
