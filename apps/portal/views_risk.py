@@ -41,7 +41,7 @@ from apps.enterprises.models import Enterprise, Industry
 from apps.hazards.models import HazardSource
 from apps.monitoring.statistics import beijing_midnight
 from apps.regions.models import Region
-from apps.risk import guide, sources, statistics
+from apps.risk import engine, guide, sources, statistics
 from apps.risk.models import (
     EnterpriseRisk,
     IndicatorRecord,
@@ -480,6 +480,7 @@ def enterprise_risk_context(user, enterprise) -> dict:
         "assessment": assessment,
         "breakdown": rows,
         "rule_name": rule_name,
+        "suggestions": engine.suggestions(assessment.breakdown) if assessment else [],
         "thresholds": (definition or {}).get("thresholds"),
         "warnings": warnings,
         "static": static_summary(static),

@@ -672,3 +672,24 @@ def test_the_enterprise_overview_shows_the_risk_level_and_the_open_warning(clien
     client.force_login(city)
     html = client.get(f"/gov/enterprises/{world['lixia'].pk}/").content.decode()
     assert 'id="overview-risk"' in html and f'href="/gov/risk/enterprises/{world["lixia"].pk}/"' in html
+
+
+def test_the_shipped_models_advice_shows_as_control_suggestions(client):
+    """RSK-18 on the page: the advice of the leading contributors of the shipped hazardous-chemicals model."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.accounts.tests.factories import user_with_role
+    from apps.monitoring.tests.factories import feed, temperature_point
+    from apps.risk.services import grading
+
+    point = temperature_point(code="TI-ADV")
+    feed(point, [20, 95, 96], start=timezone.now() - dt.timedelta(minutes=10))
+    grading.regrade([point.enterprise_id])
+    client.force_login(user_with_role("enterprise_safety_manager", point.enterprise.organisation))
+    page = client.get("/ent/risk/")
+    suggestions = page.context["suggestions"]
+    assert suggestions and all(s["advice"] for s in suggestions)
+    assert suggestions[0]["contribution"] >= suggestions[-1]["contribution"]
+    assert suggestions[0]["advice"] in page.content.decode()
