@@ -2287,6 +2287,21 @@ DEMO_INCIDENTS = (
 )
 
 
+ANALYSED_AFTER_LOAD = (
+    "accounts_organisation",
+    "enterprises_enterprise",
+    "enterprises_enterprise_industries",
+    "facilities_facility",
+    "monitoring_monitoringpoint",
+    "monitoring_pointstate",
+    "monitoring_alarm",
+    "hazards_hazardsource",
+    "risk_staticassessment",
+    "risk_indicatorrecord",
+    "risk_enterpriserisk",
+)
+
+
 def _indicator_value(rng: random.Random, code: str, spec: dict) -> float:
     """A plausible reported value of a management indicator."""
     if code == "emergency.plan_filed":
@@ -2375,6 +2390,13 @@ def _ensure_risk(plans: list[EnterprisePlan], organisations: dict, say) -> dict:
         inputs.record_indicators_values(enterprise, values, period=today - dt.timedelta(days=days_ago))
         created["indicator_reports"] += 1
 
+    # Statistics for the planner after a bulk load: tables analysed while empty (a fresh database, or a
+    # test database flushed by earlier tests) would otherwise be joined as if they held one row.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ANALYSED_AFTER_LOAD:
+            cursor.execute(f"ANALYZE {table}")
     graded = grading.regrade(trigger="periodic")
 
     demo = enterprises[organisations[DEMO_ENTERPRISE_USCC].pk]

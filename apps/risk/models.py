@@ -489,3 +489,44 @@ class Incident(TimeStampedModel):
         verbose_name_plural = _("incidents")
         ordering = ["-occurred_on", "-id"]
         indexes = [models.Index(fields=["enterprise", "occurred_on"], name="incident_enterprise_idx")]
+
+
+class RegionIndicatorRecord(models.Model):
+    """A regional factor of a region risk model (区域指标): geography, meteorology, rescue capability…,
+    reported by the region's regulator (RSK-19)."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    indicator = models.CharField(_("indicator"), max_length=64)
+    value = models.FloatField(_("value"))
+    period = models.DateField(_("period"))
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("regional indicator record")
+        verbose_name_plural = _("regional indicator records")
+        ordering = ["-period", "-id"]
+        indexes = [models.Index(fields=["region", "indicator", "-period"], name="region_record_idx")]
+
+
+class RegionRisk(models.Model):
+    """The current regional risk of a region under a region model (区域风险, e.g. 煤矿区域安全风险,
+    RSK-19..21): score, level, and the breakdown that explains them, like an enterprise's result."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    model = models.ForeignKey(RiskModel, on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(RiskModelVersion, on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField(_("assessed at"))
+    score = models.FloatField(_("risk score"), null=True, blank=True)
+    level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
+    coverage = models.FloatField(_("data coverage"), default=0)
+    inputs = models.JSONField(_("inputs"), default=dict)
+    breakdown = models.JSONField(_("breakdown"), default=list)
+
+    class Meta:
+        verbose_name = _("regional risk")
+        verbose_name_plural = _("regional risks")
+        constraints = [models.UniqueConstraint(fields=["region", "model"], name="one_region_risk_per_model")]
