@@ -63,10 +63,11 @@ class RiskConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import sources
+        from . import region_sources, sources
         from .models import RiskLevel, RiskModel, RiskModelVersion, StaticAssessment, WarningPolicy
 
         sources.register_builtin_sources()
+        region_sources.register_builtin_region_sources()
         auditlog.register(RiskModel)
         auditlog.register(RiskModelVersion)
         auditlog.register(RiskLevel)

@@ -1,13 +1,29 @@
 """Thin Celery tasks over the grading and warning services."""
 
+import logging
+
 from celery import shared_task
+
+log = logging.getLogger("anquan.risk")
 
 
 @shared_task(name="risk.regrade_all", time_limit=600, soft_time_limit=540)
 def regrade_all() -> dict:
-    from .services.grading import regrade
+    """Every enterprise, then every region (the regional models read the enterprises' new results).
+    The two write in separate transactions: a failure grading regions keeps the enterprise results."""
+    from django.db import transaction
 
-    return regrade(trigger="periodic")
+    from .services.grading import regrade
+    from .services.regions import grade_regions
+
+    summary = regrade(trigger="periodic")
+    try:
+        with transaction.atomic():  # its own transaction (a savepoint when called inside one)
+            summary["regions"] = grade_regions()
+    except Exception as exc:  # noqa: BLE001 — the enterprise results stand; the next run retries the regions
+        log.exception("regional risk grading failed")
+        summary["regions"] = {"error": str(exc)}
+    return summary
 
 
 @shared_task(name="risk.regrade_requested", time_limit=300, soft_time_limit=240)
@@ -28,6 +44,10 @@ def regrade_model(model_id: int) -> dict:
     from .services.grading import regrade
 
     model = RiskModel.objects.filter(pk=model_id).first()
+    if model is not None and model.kind == "region":  # a region model grades regions, not enterprises
+        from .services.regions import grade_regions
+
+        return grade_regions(model)
     if model is None or model.industry_id is None:
         return {"graded": 0}
     ids = list(Enterprise.objects.filter(industries=model.industry_id).values_list("pk", flat=True))

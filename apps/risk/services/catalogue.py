@@ -66,13 +66,14 @@ def _install_default_model(data: dict) -> int:
 
     if RiskModel.objects.filter(code=data["code"]).exists():
         return 0
-    engine.validate(data["definition"], sources.known_codes())
+    kind = data.get("kind", "enterprise")
+    engine.validate(data["definition"], known_sources(kind))
     model = RiskModel.objects.create(
         code=data["code"],
         name=data["name"],
         description=data.get("description", ""),
         industry=Industry.objects.filter(code=data.get("industry")).first(),
-        kind=data.get("kind", "enterprise"),
+        kind=kind,
     )
     version = RiskModelVersion.objects.create(
         model=model,
@@ -94,17 +95,38 @@ def record_indicators() -> dict[str, dict]:
     return {row["code"]: row for row in rows}
 
 
-def check_definition(definition) -> None:
+@cache
+def region_indicators() -> dict[str, dict]:
+    """Regional factors regulators report for a region model (区域指标: geography, weather, rescue), by code."""
+    rows = json.loads((FIXTURES / "region_indicators.json").read_text(encoding="utf-8"))
+    return {row["code"]: row for row in rows}
+
+
+REGION_KIND = "region"
+
+
+def known_sources(kind: str = "enterprise") -> set[str]:
+    """Sources a model of ``kind`` may name: a region model grades regions, so its leaves name region
+    sources (``apps.risk.region_sources``); every other kind grades enterprises."""
+    from .. import region_sources
+
+    return region_sources.known_region_codes() if kind == REGION_KIND else sources.known_codes()
+
+
+def check_definition(definition, kind: str = "enterprise") -> None:
     """Raise InvalidInput with field errors (``definition.<path>``) when a definition is unusable."""
     try:
-        engine.validate(definition, sources.known_codes())
+        engine.validate(definition, known_sources(kind))
     except engine.DefinitionError as exc:
         raise InvalidInput(str(exc), errors={f"definition.{k}": v for k, v in exc.errors.items()}) from exc
-    known = record_indicators()
+    if kind == REGION_KIND:
+        source, known, message = "region.records", region_indicators(), _("Unknown regional indicator.")
+    else:
+        source, known, message = "records.value", record_indicators(), _("Unknown management indicator.")
     errors = {}
     for leaf in engine.leaves(definition):
-        if leaf["source"] == "records.value" and (leaf.get("params") or {}).get("indicator") not in known:
-            errors[f"definition.{leaf['code']}.params.indicator"] = [_("Unknown management indicator.")]
+        if leaf["source"] == source and (leaf.get("params") or {}).get("indicator") not in known:
+            errors[f"definition.{leaf['code']}.params.indicator"] = [message]
     if errors:
         raise InvalidInput(_("The definition names unknown management indicators."), errors=errors)
 
@@ -131,7 +153,7 @@ def require_editor(actor) -> None:
 def create_draft(model: RiskModel, definition: dict, *, actor=None, note: str = "") -> RiskModelVersion:
     """A new draft version (the published one stays in force until the draft is published)."""
     require_editor(actor)
-    check_definition(definition)
+    check_definition(definition, model.kind)
     model = RiskModel.objects.select_for_update().get(pk=model.pk)
     number = (model.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     return RiskModelVersion.objects.create(
@@ -147,8 +169,8 @@ def publish(version: RiskModelVersion, *, actor=None) -> RiskModelVersion:
     version = RiskModelVersion.objects.select_for_update().select_related("model").get(pk=version.pk)
     if version.status != RiskModelVersion.Status.DRAFT:
         raise ConflictError(_("Only a draft can be published."), field="status")
-    check_definition(version.definition)
     model = version.model
+    check_definition(version.definition, model.kind)
     RiskModelVersion.objects.filter(model=model, status=RiskModelVersion.Status.PUBLISHED).update(
         status=RiskModelVersion.Status.RETIRED
     )
