@@ -531,7 +531,9 @@ def test_a_staff_member_reads_models_but_cannot_draft_or_publish(client, world, 
     rows = {r["code"]: r for r in page.context["rows"]}
     assert rows["alarms.count"]["source_name"] and rows["alarms.count"]["source_provided"]
     assert not rows["alarms.video"]["source_provided"]
-    assert rows["alarms.count"]["share_pct"] == pytest.approx(75) and "0 → 0, 2 → 100" in rows["alarms.count"]["scoring"]
+    assert (
+        rows["alarms.count"]["share_pct"] == pytest.approx(75) and "0 → 0, 2 → 100" in rows["alarms.count"]["scoring"]
+    )
     assert client.get(f"/gov/risk/models/{model.pk}/edit/").status_code == 403
     assert client.post(f"/gov/risk/models/{model.pk}/", {"publish": model.current_version_id}).status_code == 403
 
