@@ -25,7 +25,15 @@ class RiskLevelAdmin(admin.ModelAdmin):
 
 @admin.register(WarningPolicy)
 class WarningPolicyAdmin(admin.ModelAdmin):
-    list_display = ("level", "acknowledge_minutes", "feedback_hours", "remind_minutes", "escalate_hours", "updated_at")
+    list_display = (
+        "level",
+        "raises_warning",
+        "acknowledge_minutes",
+        "feedback_hours",
+        "remind_minutes",
+        "escalate_hours",
+        "updated_at",
+    )
 
 
 class VersionInline(admin.TabularInline):

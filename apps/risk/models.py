@@ -250,6 +250,9 @@ class WarningPolicy(models.Model):
     feedback_hours = models.PositiveIntegerField(_("feed back within (hours)"))
     remind_minutes = models.PositiveIntegerField(_("remind every (minutes)"))
     escalate_hours = models.PositiveIntegerField(_("escalate each level after (hours overdue)"))
+    # A province may warn only on rises to orange or red (the backtest counts ~1.2 rises per enterprise
+    # and month, most of them blue → yellow); the rise is still recorded in the level history.
+    raises_warning = models.BooleanField(_("a rise to this level raises a warning"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -206,3 +206,34 @@ def invoke(model: RiskModel, inputs: dict) -> engine.Result:
         raise InvalidInput(_("Some inputs are not usable."), errors=errors)
     RiskModel.objects.filter(pk=model.pk).update(invocations=F("invocations") + 1)
     return engine.evaluate(definition, clean)
+
+
+POLICY_FIELDS = ("acknowledge_minutes", "feedback_hours", "remind_minutes", "escalate_hours", "raises_warning")
+
+
+@transaction.atomic
+def update_warning_policy(level: int, changes: dict, *, actor=None):
+    """Change a level's warning deadlines (预警处置时限) — a provincial decision like the models."""
+    from ..models import WarningPolicy
+
+    require_editor(actor)
+    if actor is not None and not (actor.has_perm("risk.change_warningpolicy") or actor.is_superuser):
+        raise PermissionDeniedError()
+    policy = WarningPolicy.objects.select_for_update().filter(level_id=level).first()
+    if policy is None:
+        raise InvalidInput(_("The level must be 1, 2, 3 or 4."), field="level")
+    errors = {}
+    for name, value in changes.items():
+        if name not in POLICY_FIELDS:
+            errors[name] = [_("Not a field of a warning policy.")]
+        elif name == "raises_warning":
+            if not isinstance(value, bool):
+                errors[name] = [_("Must be true or false.")]
+        elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            errors[name] = [_("Must be a whole number of at least 1.")]
+    if errors:
+        raise InvalidInput(_("The policy has errors."), errors=errors)
+    for name, value in changes.items():
+        setattr(policy, name, value)
+    policy.save()
+    return policy

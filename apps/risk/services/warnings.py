@@ -68,6 +68,9 @@ def raise_for_rises(rises: list[tuple], at) -> list[Warning]:
     created, raised = [], []
     events = []
     for enterprise_id, old_level, assessment, previous_id in rises:
+        policy = policies.get(assessment.level)
+        if policy is not None and not policy.raises_warning:
+            continue  # this province does not warn on rises to this level
         drivers = engine.drivers(assessment.breakdown, previous.get(previous_id))
         if assessment.rule:
             drivers.insert(0, {"code": assessment.rule, "name": _("Rule: %(rule)s") % {"rule": assessment.rule}})

@@ -144,3 +144,20 @@ def test_unacknowledged_warnings_are_reminded_and_overdue_ones_escalate_up_the_r
         assert warnings.tick(warning.feedback_due_at + dt.timedelta(hours=40))["escalated"] == 0  # no region above
     warning.refresh_from_db()
     assert warning.escalated_to.code == "370000"
+
+
+def test_a_level_whose_policy_does_not_warn_records_the_rise_without_a_warning(
+    setup, django_capture_on_commit_callbacks
+):
+    from apps.risk.models import WarningPolicy
+
+    point, ent, _people = setup
+    WarningPolicy.objects.filter(level_id=3).update(raises_warning=False)  # warn on orange and red only
+    grading.regrade([ent.pk])
+    excursion(point, timezone.now() - dt.timedelta(minutes=30), django_capture_on_commit_callbacks)
+    risk = EnterpriseRisk.objects.get(enterprise=ent)
+    assert (risk.level, risk.previous_level) == (3, 4)  # the rise is in the history
+    assert not Warning.objects.filter(enterprise=ent).exists()
+    excursion(point, timezone.now() - dt.timedelta(minutes=20), django_capture_on_commit_callbacks)
+    warning = Warning.objects.get(enterprise=ent)  # yellow → red warns
+    assert (warning.from_level, warning.level) == (3, 1)

@@ -155,3 +155,21 @@ def test_an_incident_recorded_by_a_regulator_counts_in_the_accidents_indicator(a
     api.force_authenticate(world["ent"])  # the enterprise sees its own, cannot record
     assert api.get("/api/v1/risk/incidents").json()["count"] == 1
     assert api.post("/api/v1/risk/incidents", {}, format="json").status_code in (400, 403)
+
+
+def test_warning_deadlines_are_read_by_regulators_and_changed_by_provincial_admins(api, world):
+    api.force_authenticate(world["county"])
+    policies = api.get("/api/v1/risk/warning-policies").json()
+    assert [p["level"] for p in policies] == [1, 2, 3, 4] and policies[0]["feedback_hours"] == 4
+    assert api.patch("/api/v1/risk/warning-policies/3", {"raises_warning": False}, format="json").status_code == 403
+    api.force_authenticate(world["province_admin"])
+    changed = api.patch(
+        "/api/v1/risk/warning-policies/3", {"raises_warning": False, "feedback_hours": 48}, format="json"
+    )
+    assert changed.status_code == 200 and changed.json()["raises_warning"] is False
+    assert changed.json()["feedback_hours"] == 48
+    bad = api.patch("/api/v1/risk/warning-policies/3", {"feedback_hours": 0, "colour": "x"}, format="json")
+    assert bad.status_code == 400 and {"feedback_hours", "colour"} <= set(bad.json())
+    assert api.get("/api/v1/risk/warning-policies/9").status_code == 404
+    api.force_authenticate(world["ent"])
+    assert api.get("/api/v1/risk/warning-policies").status_code == 403
