@@ -1,32 +1,10 @@
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.api.filters import StrictBooleanFilter
 
 from .choices import Level
 from .models import Notification
-
-
-class StrictBooleanField(forms.NullBooleanField):
-    """true/false/1/0 or nothing; anything else is an error (a plain BooleanFilter ignores it)."""
-
-    widget = forms.TextInput
-
-    def to_python(self, value):
-        text = str(value).strip().lower() if value is not None else ""
-        if text == "":
-            return None
-        if text in ("true", "1"):
-            return True
-        if text in ("false", "0"):
-            return False
-        raise forms.ValidationError(_("Use true or false."), code="invalid")
-
-    def validate(self, value):
-        pass
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
 
 
 class NotificationFilterSet(django_filters.FilterSet):

@@ -131,9 +131,6 @@ class EnterpriseRiskQuerySet(ScopedQuerySet):
     def graded(self):
         return self.filter(level__isnull=False)
 
-    def in_region(self, region):
-        return self.filter(enterprise__organisation__region__path__startswith=region.path)
-
     def ranked(self):
         """Enterprise risk ranking (风险倒排): the riskiest first."""
         return self.order_by(models.F("level").asc(nulls_last=True), models.F("score").desc(nulls_last=True))
@@ -165,11 +162,6 @@ class EnterpriseRisk(models.Model):
         verbose_name_plural = _("enterprise risks")
 
 
-class RiskDayQuerySet(ScopedQuerySet):
-    def in_region(self, region):
-        return self.filter(enterprise__organisation__region__path__startswith=region.path)
-
-
 class RiskDay(models.Model):
     """Each enterprise's risk per Beijing day (风险趋势): the worst level and highest score of the day and
     the last of each; trends by day, week and month are read from here, not from every assessment."""
@@ -182,7 +174,7 @@ class RiskDay(models.Model):
     last_score = models.FloatField(null=True)
 
     scope_organisation_field = "enterprise__organisation"
-    objects = RiskDayQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enterprise", "day"], name="risk_day_per_enterprise")]
@@ -262,9 +254,6 @@ class WarningPolicy(models.Model):
 
 
 class WarningQuerySet(ScopedQuerySet):
-    def in_region(self, region):
-        return self.filter(enterprise__organisation__region__path__startswith=region.path)
-
     def open(self):
         return self.exclude(status=Warning.Status.CLOSED)
 

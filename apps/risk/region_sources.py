@@ -14,91 +14,33 @@ rescue capability) are reported by regulators as ``RegionIndicatorRecord`` rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from .sources import _freeze
+from .sources import Context, Registry
 
 DEFAULT_INDUSTRY = "coal"
 
 
-@dataclass
-class RegionSource:
-    code: str
-    name: str
-    unit: str = ""
-    provider: Callable | None = None
-    description: str = ""
-    params: dict = field(default_factory=dict)  # parameter name → description
+REGION_SOURCES = Registry()
+register_region_source = REGION_SOURCES.register
+get_region_source = REGION_SOURCES.get
+all_region_sources = REGION_SOURCES.all
+known_region_codes = REGION_SOURCES.codes
+fetch = REGION_SOURCES.fetch
 
 
-_SOURCES: dict[str, RegionSource] = {}
-
-
-def register_region_source(
-    code: str, name, *, unit: str = "", provider: Callable | None = None, description="", params=None
-):
-    """Register (or replace) a region source. ``provider(ctx, params) -> {region_id: value}``."""
-    _SOURCES[code] = RegionSource(code, name, unit, provider, description, params or {})
-
-
-def get_region_source(code: str) -> RegionSource | None:
-    return _SOURCES.get(code)
-
-
-def all_region_sources() -> list[RegionSource]:
-    return sorted(_SOURCES.values(), key=lambda s: s.code)
-
-
-def known_region_codes() -> set[str]:
-    return set(_SOURCES)
-
-
-class RegionContext:
-    """One regional grading run's view of the data: the regions (id and path), the time, the industry
-    whose enterprises are the region's mines (the model's, unless a leaf's params say otherwise), and
-    values already fetched."""
+class RegionContext(Context):
+    """One regional grading run: the regions (id and path), the time, the industry whose enterprises
+    are the region's mines (the model's, unless a leaf's params say otherwise), and values fetched."""
 
     def __init__(self, regions: list[tuple[int, str]], at: dt.datetime, industry: str = DEFAULT_INDUSTRY):
-        self.ids = [r[0] for r in regions]
+        super().__init__([r[0] for r in regions], at)
         self.paths = [r[1] for r in regions]
-        self.at = at
         self.industry = industry or DEFAULT_INDUSTRY
-        self._cache: dict = {}
 
-    def cached(self, key, compute):
-        if key not in self._cache:
-            self._cache[key] = compute()
-        return self._cache[key]
-
-    def rows(self, sql: str, params: dict) -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, {"ids": self.ids, "paths": self.paths, "at": self.at, **params})
-            return cursor.fetchall()
-
-
-def fetch(ctx: RegionContext, leaves: list[dict]) -> dict[int, dict[str, float]]:
-    """Raw values of ``leaves`` for every region of ``ctx``: ``{region_id: {indicator_code: value}}``.
-    Each distinct (source, params) is queried once."""
-    by_key: dict[tuple, list[str]] = {}
-    for leaf in leaves:
-        key = (leaf["source"], _freeze(leaf.get("params") or {}))
-        by_key.setdefault(key, []).append(leaf["code"])
-    values: dict[int, dict[str, float]] = {r: {} for r in ctx.ids}
-    for (code, frozen), indicator_codes in by_key.items():
-        source = _SOURCES.get(code)
-        if source is None or source.provider is None:
-            continue
-        for region_id, value in source.provider(ctx, dict(frozen)).items():
-            row = values.get(region_id)
-            if row is None or value is None:
-                continue
-            for indicator in indicator_codes:
-                row[indicator] = float(value)
-    return values
+    def sql_params(self) -> dict:
+        return {**super().sql_params(), "paths": self.paths}
 
 
 # --- the region's mines ----------------------------------------------------------------------------

@@ -32,31 +32,55 @@ class Source:
     params: dict = field(default_factory=dict)  # parameter name → description
 
 
-_SOURCES: dict[str, Source] = {}
+class Registry:
+    """The sources of one kind of subject — enterprises here, regions in ``region_sources`` — and the
+    fetch that queries each distinct (source, params) once for every subject of a run."""
 
+    def __init__(self):
+        self._sources: dict[str, Source] = {}
 
-def register_source(code: str, name, *, unit: str = "", provider: Callable | None = None, description="", params=None):
-    """Register (or, from a later app, replace) a source. ``provider(ctx, params) -> {enterprise_id: value}``."""
-    _SOURCES[code] = Source(code, name, unit, provider, description, params or {})
+    def register(
+        self, code: str, name, *, unit: str = "", provider: Callable | None = None, description="", params=None
+    ):
+        """Register (or, from a later app, replace) a source. ``provider(ctx, params) -> {subject_id: value}``."""
+        self._sources[code] = Source(code, name, unit, provider, description, params or {})
 
+    def get(self, code: str) -> Source | None:
+        return self._sources.get(code)
 
-def get_source(code: str) -> Source | None:
-    return _SOURCES.get(code)
+    def all(self) -> list[Source]:
+        return sorted(self._sources.values(), key=lambda s: s.code)
 
+    def codes(self) -> set[str]:
+        return set(self._sources)
 
-def all_sources() -> list[Source]:
-    return sorted(_SOURCES.values(), key=lambda s: s.code)
-
-
-def known_codes() -> set[str]:
-    return set(_SOURCES)
+    def fetch(self, ctx: Context, leaves: list[dict]) -> dict[int, dict[str, float]]:
+        """Raw values of ``leaves`` (from one or more definitions) for every subject of ``ctx``:
+        ``{subject_id: {indicator_code: value}}``. Each distinct (source, params) is queried once."""
+        by_key: dict[tuple, list[str]] = {}
+        for leaf in leaves:
+            key = (leaf["source"], _freeze(leaf.get("params") or {}))
+            by_key.setdefault(key, []).append(leaf["code"])
+        values: dict[int, dict[str, float]] = {subject: {} for subject in ctx.ids}
+        for (code, frozen), indicator_codes in by_key.items():
+            source = self._sources.get(code)
+            if source is None or source.provider is None:
+                continue
+            for subject, value in source.provider(ctx, dict(frozen)).items():
+                row = values.get(subject)
+                if row is None or value is None:
+                    continue
+                for indicator in indicator_codes:
+                    row[indicator] = float(value)
+        return values
 
 
 class Context:
-    """One grading run's view of the data: the enterprises, the time, and values already fetched."""
+    """One grading run's view of the data: the subjects (enterprise ids here), the time, and values
+    already fetched. ``rows`` binds ``ids`` and ``at`` (and whatever ``sql_params`` adds)."""
 
-    def __init__(self, enterprise_ids: list[int], at: dt.datetime):
-        self.ids = list(enterprise_ids)
+    def __init__(self, ids: list[int], at: dt.datetime):
+        self.ids = list(ids)
         self.at = at
         self._cache: dict = {}
 
@@ -65,32 +89,21 @@ class Context:
             self._cache[key] = compute()
         return self._cache[key]
 
+    def sql_params(self) -> dict:
+        return {"ids": self.ids, "at": self.at}
+
     def rows(self, sql: str, params: dict) -> list[tuple]:
         with connection.cursor() as cursor:
-            cursor.execute(sql, {"ids": self.ids, "at": self.at, **params})
+            cursor.execute(sql, {**self.sql_params(), **params})
             return cursor.fetchall()
 
 
-def fetch(ctx: Context, leaves: list[dict]) -> dict[int, dict[str, float]]:
-    """Raw values of ``leaves`` (from one or more definitions) for every enterprise of ``ctx``:
-    ``{enterprise_id: {indicator_code: value}}``. Each distinct (source, params) is queried once."""
-    by_key: dict[tuple, list[str]] = {}
-    for leaf in leaves:
-        key = (leaf["source"], _freeze(leaf.get("params") or {}))
-        by_key.setdefault(key, []).append(leaf["code"])
-    values: dict[int, dict[str, float]] = {e: {} for e in ctx.ids}
-    for (code, frozen), indicator_codes in by_key.items():
-        source = _SOURCES.get(code)
-        if source is None or source.provider is None:
-            continue
-        answer = source.provider(ctx, dict(frozen))
-        for enterprise_id, value in answer.items():
-            row = values.get(enterprise_id)
-            if row is None or value is None:
-                continue
-            for indicator in indicator_codes:
-                row[indicator] = float(value)
-    return values
+ENTERPRISE_SOURCES = Registry()
+register_source = ENTERPRISE_SOURCES.register
+get_source = ENTERPRISE_SOURCES.get
+all_sources = ENTERPRISE_SOURCES.all
+known_codes = ENTERPRISE_SOURCES.codes
+fetch = ENTERPRISE_SOURCES.fetch
 
 
 def _freeze(params: dict) -> tuple:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from apps.core.api.filters import EnterpriseOwnedFilterSet
+from apps.core.api.filters import EnterpriseOwnedFilterSet, StrictBooleanFilter
 from apps.enterprises.models import Industry
 from apps.risk.models import LEVEL_CODES, EnterpriseRisk, RiskAssessment, RiskModel, Warning
 
@@ -36,29 +36,6 @@ class CommaSeparatedChoiceField(forms.CharField):
 @extend_schema_field(OpenApiTypes.STR)
 class CommaSeparatedChoiceFilter(django_filters.Filter):
     field_class = CommaSeparatedChoiceField
-
-
-class StrictBooleanField(forms.NullBooleanField):
-    """``true``/``false`` (or 1/0, yes/no); anything else is an error rather than "no filter"."""
-
-    widget = forms.TextInput  # the raw text, not a select that maps unknown values to "unknown"
-
-    def to_python(self, value):
-        if value in (None, ""):
-            return None
-        text = str(value).strip().lower()
-        if text in ("true", "1", "yes"):
-            return True
-        if text in ("false", "0", "no"):
-            return False
-        raise forms.ValidationError(_("Use true or false."))
-
-    def validate(self, value):
-        pass
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
 
 
 class EnterpriseRiskFilterSet(EnterpriseOwnedFilterSet):

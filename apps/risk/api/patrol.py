@@ -15,6 +15,7 @@ from apps.core.api.filters import EnterpriseOwnedFilterSet
 from apps.core.api.viewsets import ScopedViewSetMixin
 from apps.enterprises.api.views import resolve_enterprise
 from apps.enterprises.models import Enterprise, Industry
+from apps.monitoring.api.statistics import params
 
 from .. import patrol
 from ..models import EnterpriseRisk, SpotCheck, SupervisionAssignment
@@ -98,11 +99,10 @@ class SpotCheckViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         """Patrol workload and coverage (巡查工作量与覆盖): checks, enterprises covered, follow-ups."""
         from apps.monitoring.statistics import beijing_today, check_range
 
-        by = request.query_params.get("by", "inspector")
-        if by not in ("inspector", "region"):
-            raise ValidationError({"by": [_("by must be inspector or region")]})
-        until = _date(request, "until") or beijing_today()
-        since = _date(request, "since") or (until - timezone.timedelta(days=29))
+        values = params(CoverageParams, request)
+        by = values["by"]
+        until = values["until"] or beijing_today()
+        since = values["since"] or (until - timezone.timedelta(days=29))
         check_range(since, until)
         in_scope = Enterprise.objects.for_user(request.user).active().count()
         rows = patrol.spot_check_coverage(request.user, since=since, until=until, by=by)
@@ -120,26 +120,20 @@ class SpotCheckViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         )
 
 
-def _date(request, name):
-    value = request.query_params.get(name)
-    if not value:
-        return None
-    field = serializers.DateField()
-    try:
-        return field.to_internal_value(value)
-    except serializers.ValidationError as exc:
-        raise ValidationError({name: exc.detail}) from exc
+class CoverageParams(serializers.Serializer):
+    by = serializers.ChoiceField(choices=["inspector", "region"], default="inspector")
+    since = serializers.DateField(required=False, default=None, allow_null=True)
+    until = serializers.DateField(required=False, default=None, allow_null=True)
 
 
-def _bool(request, name):
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return None
-    if value.lower() in ("true", "1", "yes"):
-        return True
-    if value.lower() in ("false", "0", "no"):
-        return False
-    raise ValidationError({name: [_("Must be true or false.")]})
+class PatrolParams(serializers.Serializer):
+    region = serializers.CharField(required=False, default="")
+    level = serializers.ChoiceField(choices=[1, 2, 3, 4], required=False, default=None, allow_null=True)
+    online = serializers.BooleanField(required=False, default=None, allow_null=True)
+    alarming = serializers.BooleanField(required=False, default=None, allow_null=True)
+    warning = serializers.BooleanField(required=False, default=None, allow_null=True)
+    active = serializers.BooleanField(required=False, default=None, allow_null=True)
+    q = serializers.CharField(required=False, default="")
 
 
 class PatrolEnterpriseSerializer(serializers.Serializer):
@@ -203,19 +197,16 @@ class PatrolViewSet(viewsets.GenericViewSet):
         """Enterprises of the industry with risk level, online status, active alarms, open warning."""
         from apps.risk.statistics import root_region
 
-        level = request.query_params.get("level")
-        if level not in (None, "", "1", "2", "3", "4"):
-            raise ValidationError({"level": [_("The level must be 1, 2, 3 or 4.")]})
-        region_code = request.query_params.get("region")
+        values = params(PatrolParams, request)
         queryset = patrol.patrol_enterprises(
             request.user,
             self.industry.code,
-            region=root_region(request.user, region_code) if region_code else None,
-            level=int(level) if level else None,
-            online=_bool(request, "online"),
-            alarming=_bool(request, "alarming"),
-            warning=_bool(request, "warning"),
-            q=request.query_params.get("q"),
+            region=root_region(request.user, values["region"]) if values["region"] else None,
+            level=values["level"],
+            online=values["online"],
+            alarming=values["alarming"],
+            warning=values["warning"],
+            q=values["q"],
         )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(PatrolEnterpriseSerializer(page, many=True).data)
@@ -316,7 +307,7 @@ class PatrolViewSet(viewsets.GenericViewSet):
             queryset = queryset.filter(
                 Q(enterprise__organisation__name__icontains=q) | Q(point__name__icontains=q) | Q(point__code=q)
             )
-        if _bool(request, "active"):
+        if params(PatrolParams, request)["active"]:
             queryset = queryset.filter(is_active=True)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(AlarmSerializer(page, many=True).data)

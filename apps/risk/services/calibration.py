@@ -44,10 +44,11 @@ def _samples(model: RiskModel, since: dt.date, until: dt.date, horizon_days: int
     for days in incidents.values():
         days.sort()
     samples = []
+    dates_of = {enterprise_id: [d for d, _g in series] for enterprise_id, series in history.items()}
     day = since
     while day <= until:
         for enterprise_id, series in history.items():
-            index = bisect.bisect_right([d for d, _g in series], day) - 1
+            index = bisect.bisect_right(dates_of[enterprise_id], day) - 1
             if index < 0:
                 continue
             dates = incidents.get(enterprise_id, [])
