@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.attributes import check_schema, validate_attributes
@@ -124,7 +125,7 @@ def change_status(
     return FacilityStatusChange.objects.create(
         facility=facility,
         status=status,
-        effective_on=effective_on or dt.date.today(),
+        effective_on=effective_on or timezone.localdate(),
         reason=reason,
         recorded_by=actor if actor is not None and actor.is_authenticated else None,
     )
@@ -162,7 +163,7 @@ def record_rope_work(
         raise InvalidInput(_("Only wire ropes have inspection and replacement records."), field="facility")
     if action not in RopeAction.values:
         raise InvalidInput(_("Unknown action %(action)s.") % {"action": action}, field="action")
-    if performed_on > dt.date.today():
+    if performed_on > timezone.localdate():
         raise InvalidInput(_("The date cannot be in the future."), field="performed_on")
     interval = int(rope.attributes.get("inspection_interval_days") or DEFAULT_ROPE_INTERVAL_DAYS)
     # A failed inspection leaves the rope due now: it must be replaced.
@@ -185,7 +186,7 @@ def ropes_due(facilities, *, within_days: int = 7):
     from django.db.models import OuterRef, Q, Subquery
 
     latest = WireRopeRecord.objects.filter(facility=OuterRef("pk")).order_by("-performed_on", "-id")
-    horizon = dt.date.today() + dt.timedelta(days=within_days)
+    horizon = timezone.localdate() + dt.timedelta(days=within_days)
     return (
         facilities.filter(kind__code=ROPE_KIND, status=FacilityStatus.IN_SERVICE, deleted=False)
         .annotate(

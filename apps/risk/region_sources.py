@@ -147,7 +147,7 @@ def record_value(ctx: RegionContext, params: dict) -> dict:
          WHERE rec.indicator = %(indicator)s AND rec.period <= %(day)s AND rec.period > %(since)s
          ORDER BY r.id, g.depth DESC, rec.period DESC, rec.id DESC
         """,
-        {"indicator": params.get("indicator", ""), "day": ctx.at.date(), "since": (ctx.at - valid).date()},
+        {"indicator": params.get("indicator", ""), "day": ctx.day, "since": ctx.day - valid},
     )
     return dict(rows)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -89,8 +90,14 @@ class Context:
             self._cache[key] = compute()
         return self._cache[key]
 
+    @property
+    def day(self) -> dt.date:
+        """The grading day in Beijing time: date columns are compared with it, never with ``at``
+        (a date cast to a UTC timestamp is eight hours off)."""
+        return timezone.localdate(self.at)
+
     def sql_params(self) -> dict:
-        return {"ids": self.ids, "at": self.at}
+        return {"ids": self.ids, "at": self.at, "day": self.day}
 
     def rows(self, sql: str, params: dict) -> list[tuple]:
         with connection.cursor() as cursor:
@@ -305,7 +312,7 @@ def overdue_rope_inspections(ctx: Context, params: dict) -> dict:
          WHERE f.enterprise_id = ANY(%(ids)s) AND NOT f.deleted AND f.status = 'in_service'
          GROUP BY f.enterprise_id
         """,
-        {"today": ctx.at.date()},
+        {"today": ctx.day},
     )
     return dict(rows)
 
@@ -328,7 +335,7 @@ def _latest_static(ctx: Context) -> dict:
         rows = ctx.rows(
             """
             SELECT DISTINCT ON (enterprise_id) enterprise_id, score, jsonb_array_length(vetoes)
-              FROM risk_staticassessment WHERE enterprise_id = ANY(%(ids)s) AND assessed_on <= %(at)s
+              FROM risk_staticassessment WHERE enterprise_id = ANY(%(ids)s) AND assessed_on <= %(day)s
              ORDER BY enterprise_id, assessed_on DESC, id DESC
             """,
             {},
@@ -345,10 +352,10 @@ def record_value(ctx: Context, params: dict) -> dict:
         """
         SELECT DISTINCT ON (enterprise_id) enterprise_id, value FROM risk_indicatorrecord
          WHERE enterprise_id = ANY(%(ids)s) AND indicator = %(indicator)s
-           AND period <= %(at)s AND period > %(since)s
+           AND period <= %(day)s AND period > %(since)s
          ORDER BY enterprise_id, period DESC, id DESC
         """,
-        {"indicator": params.get("indicator", ""), "since": (ctx.at - valid).date()},
+        {"indicator": params.get("indicator", ""), "since": ctx.day - valid},
     )
     return dict(rows)
 
@@ -361,10 +368,10 @@ def incident_count(ctx: Context, params: dict) -> dict:
         """
         SELECT enterprise_id, COUNT(*) FROM risk_incident
          WHERE enterprise_id = ANY(%(ids)s) AND kind = ANY(%(kinds)s)
-           AND occurred_on > %(since)s AND occurred_on <= %(at)s
+           AND occurred_on > %(since)s AND occurred_on <= %(day)s
          GROUP BY enterprise_id
         """,
-        {"kinds": kinds, "since": (ctx.at - dt.timedelta(days=int(params.get("window_days", 365)))).date()},
+        {"kinds": kinds, "since": ctx.day - dt.timedelta(days=int(params.get("window_days", 365)))},
     )
     found = dict(rows)
     return {e: found.get(e, 0) for e in ctx.ids}

@@ -4,6 +4,7 @@ classified statistics (ENT-01) and base-data completeness (ANA-03)."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from apps.accounts.tests.factories import regulator, user_with_role
 from apps.enterprises.models import OperatingStatus
@@ -80,7 +81,7 @@ def test_regulator_reads_and_annotates_but_does_not_maintain(api, ent):
 
 def test_shutdown_suspends_and_its_end_restores(api, ent, ent_admin):
     api.force_authenticate(ent_admin)
-    today = dt.date.today()
+    today = timezone.localdate()
     response = api.post(
         f"/api/v1/shutdowns/?enterprise={ent.pk}",
         {"starts_on": (today - dt.timedelta(days=2)).isoformat(), "reason": "设备检修"},

@@ -1,6 +1,7 @@
 """Facilities: data-typed attributes, hierarchy, life-cycle, scoping, query counts."""
 
 import pytest
+from django.utils import timezone
 
 from apps.accounts.tests.factories import regulator, user_with_role
 from apps.enterprises.tests.factories import enterprise
@@ -229,7 +230,7 @@ def test_wire_rope_records_set_the_next_inspection_and_reminders_list_due_ropes(
     api.force_authenticate(admin)
     due = api.get("/api/v1/facilities/ropes-due/").json()["results"]
     assert [r["id"] for r in due] == [rope.pk]  # never inspected
-    today = dt.date.today()
+    today = timezone.localdate()
     response = api.post(
         f"/api/v1/facilities/{rope.pk}/rope-records/",
         {"action": "inspection", "performed_on": today.isoformat(), "passed": True},

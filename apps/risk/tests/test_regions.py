@@ -27,7 +27,7 @@ TREE = "/api/v1/coal/region-risk/indicator-tree"
 LAYER = "/api/v1/gis/coal/region-risk"
 RECORDS = "/api/v1/coal/region-indicators"
 PROVINCE, JINAN, LIXIA, SHIZHONG, HUAIYIN = "370000", "370100", "370102", "370103", "370104"
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def mine(county: str, score: float | None, level: int | None):
