@@ -98,6 +98,7 @@ LOCAL_APPS = [
     "apps.monitoring",
     "apps.video",
     "apps.risk",
+    "apps.exchange",
     "apps.imports",
     "apps.portal",
 ]

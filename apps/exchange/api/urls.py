@@ -1,0 +1,15 @@
+from django.urls import re_path
+
+from .. import specs
+from .views import ExchangeDatasetView, ExchangeRecordView
+
+# Only the known tables match, so the exchange's other routes (catalogue, punctuality…) never
+# collide with a dataset name.
+DATASETS = "|".join(sorted(specs.all_specs(), key=len, reverse=True))
+
+urlpatterns = [
+    re_path(rf"^exchange/(?P<dataset>{DATASETS})/?$", ExchangeDatasetView.as_view(), name="exchange-dataset"),
+    re_path(
+        rf"^exchange/(?P<dataset>{DATASETS})/(?P<key>[^/]+)/?$", ExchangeRecordView.as_view(), name="exchange-record"
+    ),
+]
