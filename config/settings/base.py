@@ -46,6 +46,11 @@ ANQUAN_ALARM_LONG_UNCLEARED_HOURS = env.int("ANQUAN_ALARM_LONG_UNCLEARED_HOURS",
 ANQUAN_RISK_SCORE_EPSILON = env.float("ANQUAN_RISK_SCORE_EPSILON", default=0.5)
 ANQUAN_RISK_DEBOUNCE_SECONDS = env.int("ANQUAN_RISK_DEBOUNCE_SECONDS", default=10)
 ANQUAN_WARNING_RECOVERY_HOURS = env.int("ANQUAN_WARNING_RECOVERY_HOURS", default=24)
+# Data exchange (contract §4): records per upload, largest body, and whether a special work changed or
+# cancelled without its reason is refused (true) or stored with a warning (false, decisions 33).
+ANQUAN_EXCHANGE_MAX_RECORDS = env.int("ANQUAN_EXCHANGE_MAX_RECORDS", default=1000)
+ANQUAN_EXCHANGE_MAX_BODY_BYTES = env.int("ANQUAN_EXCHANGE_MAX_BODY_BYTES", default=64 * 1024 * 1024)
+ANQUAN_EXCHANGE_STRICT_REASONS = env.bool("ANQUAN_EXCHANGE_STRICT_REASONS", default=False)
 # Data quality (数据质量, apps.monitoring.quality): a point raising at least this many alarms in 24 h
 # alarms frequently; an analog value unchanged this many hours is stuck; a point missing more than
 # this share of its expected readings in 24 h has gaps; offline this many days is long offline.

@@ -1,4 +1,4 @@
-from django.urls import re_path
+from django.urls import include, path, re_path
 
 from .. import specs
 from .views import ExchangeDatasetView, ExchangeRecordView
@@ -8,6 +8,9 @@ from .views import ExchangeDatasetView, ExchangeRecordView
 DATASETS = "|".join(sorted(specs.all_specs(), key=len, reverse=True))
 
 urlpatterns = [
+    path("", include("apps.exchange.api.outbox_urls")),
+    path("", include("apps.exchange.api.quality_urls")),
+    path("", include("apps.exchange.api.catalog_urls")),
     re_path(rf"^exchange/(?P<dataset>{DATASETS})/?$", ExchangeDatasetView.as_view(), name="exchange-dataset"),
     re_path(
         rf"^exchange/(?P<dataset>{DATASETS})/(?P<key>[^/]+)/?$", ExchangeRecordView.as_view(), name="exchange-record"

@@ -161,3 +161,98 @@ def test_a_platform_client_places_records_by_company_code_within_its_region(api)
     # a table with no company field needs ?company=
     assert post(api, "positioning-alarms", [f.positioning_alarm()], token).json()["rejected"]
     assert post(api, "positioning-alarms", [f.positioning_alarm()], token, company=inside.uscc).json()["created"] == 1
+
+
+def test_create_exchange_client_prints_a_working_token_once(api, ent):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("create_exchange_client", "--name", "vendor-a", "--company-code", ent.uscc.lower(), stdout=out)
+    token = out.getvalue().strip().splitlines()[-1].split("token: ")[1]
+    assert post(api, "risk-units", [f.risk_unit()], token).json()["created"] == 1
+    from apps.exchange.models import ExchangeClient
+
+    client = ExchangeClient.objects.get(name="vendor-a")
+    assert client.enterprise == ent and token not in (client.token_hash, client.token_prefix + "x")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--name", "x", "--company-code", "91370000000000000X"],
+        ["--name", "x", "--region", "999999"],
+    ],
+)
+def test_create_exchange_client_fails_clearly_for_an_unknown_enterprise_or_region(args):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No "):
+        call_command("create_exchange_client", *args)
+
+
+def test_create_exchange_client_exits_1_from_the_shell(ent):
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = {
+        "DATABASE_URL": f"postgis://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+    }
+    import os
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "create_exchange_client", "--name", "y", "--company-code", "NOPE"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "NOPE" in result.stderr
+
+
+def test_a_hazard_code_of_another_enterprise_is_out_of_scope(api, token):
+    from apps.hazards.models import HazardSource
+
+    other = f.enterprise("370202")
+    HazardSource.objects.create(enterprise=other, code="HZ-OTHER", name="甲醇罐区")
+    body = post(api, "risk-units", [f.risk_unit(HAZARD_CODE="HZ-OTHER")], token).json()
+    assert set(body["rejected"][0]["errors"]) == {"HAZARD_CODE"}
+    quarantined = f.risk_unit(HAZARD_CODE="HZ-UNREGISTERED")
+    assert post(api, "risk-units", [quarantined], token).json()["created"] == 1
+    record = ReceivedRecord.objects.get(key=quarantined["ID"])
+    assert [w["field"] for w in record.warnings] == ["HAZARD_CODE"]
+
+
+def test_a_1_mb_image_is_taken_and_stored_once_by_content(api, ent, token, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    image = f.data_url(f.JPEG + b"\x01" * 1_000_000, "image/jpeg")
+    body = post(api, "video-alarms", [f.video_alarm(ALARM_IMAGE=image), f.video_alarm(ALARM_IMAGE=image)], token)
+    assert body.json()["created"] == 2
+    stored = {r.payload["ALARM_IMAGE"]["file"] for r in ReceivedRecord.objects.filter(dataset="video-alarms")}
+    assert len(stored) == 1 and (tmp_path / stored.pop()).stat().st_size == len(f.JPEG) + 1_000_000
+
+
+def test_a_body_over_the_limit_is_413(api, token, settings):
+    settings.ANQUAN_EXCHANGE_MAX_BODY_BYTES = 1000
+    assert post(api, "risk-units", [f.risk_unit() for _ in range(10)], token).status_code == 413
+
+
+def test_an_unknown_dataset_is_404_and_a_person_may_not_upload(api, ent):
+    from apps.accounts.tests.factories import regulator, user_with_role
+
+    token = f.client_for(ent)[1]
+    assert post(api, "no-such-table", [], token).status_code == 404
+    api.force_authenticate(user_with_role("regulator_staff", regulator("370100")))
+    assert api.post(URL.format("risk-units"), [], format="json").status_code == 403
+    # …but reads what its jurisdiction received
+    api.force_authenticate(None)
+    post(api, "risk-units", [f.risk_unit()], token)
+    api.force_authenticate(user_with_role("regulator_staff", regulator("370100")))
+    assert api.get(URL.format("risk-units")).json()["count"] == 1
+    api.force_authenticate(user_with_role("regulator_staff", regulator("370200")))
+    assert api.get(URL.format("risk-units")).json()["count"] == 0

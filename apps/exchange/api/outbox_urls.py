@@ -1,0 +1,3 @@
+"""Routes of the exchange outbox (filled in by its module)."""
+
+urlpatterns = []
