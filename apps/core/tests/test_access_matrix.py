@@ -324,3 +324,36 @@ def test_warning_actions_need_role_and_jurisdiction(api, risk_records, who, targ
     warning = risk_records["risk"][target]["warning"]
     response = api.post(f"/api/v1/warnings/{warning}/{verb}/", {"comment": "理由"}, format="json")
     assert response.status_code == expected, response.content
+
+
+@pytest.fixture
+def received(world):
+    """One received risk unit per enterprise, posted by each enterprise's exchange client."""
+    from rest_framework.test import APIClient
+
+    from apps.exchange.tests import factories as exchange
+
+    keys = {}
+    for key in ALL_ENTERPRISES:
+        token = exchange.client_for(world[key])[1]
+        unit = exchange.risk_unit()
+        response = APIClient().post(
+            "/api/v1/exchange/risk-units", [unit], format="json", HTTP_AUTHORIZATION=f"Token {token}"
+        )
+        assert response.json()["created"] == 1
+        keys[key] = unit["ID"]
+    return {**world, "keys": keys}
+
+
+@pytest.mark.parametrize("who", sorted(ENTERPRISE_VISIBILITY))
+def test_received_exchange_records_follow_jurisdiction(api, received, who):
+    login(api, received["users"][who])
+    response = api.get("/api/v1/exchange/risk-units")
+    expected = ENTERPRISE_VISIBILITY[who]
+    if who == "agency_staff":
+        assert response.status_code == 403
+        return
+    assert {r["ID"] for r in response.json()["results"]} == {received["keys"][k] for k in expected}
+    for key in ALL_ENTERPRISES:
+        status = api.get(f"/api/v1/exchange/risk-units/{received['keys'][key]}").status_code
+        assert status == (200 if key in expected else 404), (who, key)
