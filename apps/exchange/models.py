@@ -138,9 +138,16 @@ class ReceivedRecord(models.Model):
         constraints = [models.UniqueConstraint(fields=["dataset", "key"], name="exchange_record_dataset_key")]
         indexes = [
             models.Index(fields=["dataset", "enterprise", "-last_received_at"], name="exchange_record_ent_idx"),
-            models.Index(fields=["dataset", "parent_key"], name="exchange_record_parent_idx"),
-            models.Index(fields=["dataset", "alt_key"], name="exchange_record_altkey_idx"),
-            models.Index(fields=["dataset", "-event_time"], name="exchange_record_time_idx"),
+            # Partial: most tables have no parent, no referenced code, or no time of their own.
+            models.Index(
+                fields=["dataset", "parent_key"], condition=~models.Q(parent_key=""), name="exchange_record_parent_idx"
+            ),
+            models.Index(fields=["dataset", "alt_key"], condition=~models.Q(alt_key=""), name="exchange_record_altkey_idx"),
+            models.Index(
+                fields=["dataset", "-event_time"],
+                condition=models.Q(event_time__isnull=False),
+                name="exchange_record_time_idx",
+            ),
             models.Index(
                 fields=["dataset", "region"], condition=models.Q(orphan=True), name="exchange_record_orphan_idx"
             ),

@@ -211,15 +211,15 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='receivedrecord',
-            index=models.Index(fields=['dataset', 'parent_key'], name='exchange_record_parent_idx'),
+            index=models.Index(condition=models.Q(('parent_key', ''), _negated=True), fields=['dataset', 'parent_key'], name='exchange_record_parent_idx'),
         ),
         migrations.AddIndex(
             model_name='receivedrecord',
-            index=models.Index(fields=['dataset', 'alt_key'], name='exchange_record_altkey_idx'),
+            index=models.Index(condition=models.Q(('alt_key', ''), _negated=True), fields=['dataset', 'alt_key'], name='exchange_record_altkey_idx'),
         ),
         migrations.AddIndex(
             model_name='receivedrecord',
-            index=models.Index(fields=['dataset', '-event_time'], name='exchange_record_time_idx'),
+            index=models.Index(condition=models.Q(('event_time__isnull', False)), fields=['dataset', '-event_time'], name='exchange_record_time_idx'),
         ),
         migrations.AddIndex(
             model_name='receivedrecord',
