@@ -2495,6 +2495,9 @@ def build_demo_province(stdout=None, *, reset_passwords: bool = False) -> dict:
     logins, new_users = _ensure_users(organisations, reset_passwords)
     say(f"users: {len(logins)} ({new_users} new)")
     risk = _ensure_risk(plans, enterprises, say)
+    from .demo_exchange import ensure_exchange
+
+    exchange = ensure_exchange(DEMO_ENTERPRISE_USCC, say)
     return {
         "regulators": len(regulators),
         "organisations": len(regulators) + len(others) + len(enterprises),
@@ -2508,9 +2511,11 @@ def build_demo_province(stdout=None, *, reset_passwords: bool = False) -> dict:
             "users": new_users,
             **new_plant_rows,
             **risk["created"],
+            "exchange_records": exchange["created"],
         },
         "risk_levels": risk["risk_levels"],
         "open_warnings": risk["open_warnings"],
+        "exchange_clients": exchange["clients"],
         "logins": logins,
         "password": DEMO_PASSWORD,
     }

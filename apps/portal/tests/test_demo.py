@@ -1,6 +1,7 @@
 """The demo province (``manage.py seed_demo``): built once per module inside a transaction that is
 rolled back at the end, so the other test modules never see it."""
 
+import datetime as dt
 import re
 from collections import Counter
 from decimal import Decimal
@@ -11,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from apps.accounts.models import Organisation, OrganisationKind, RegulatorLevel, Role, User
 from apps.accounts.roles import ROLE_DEFINITIONS
@@ -26,7 +28,7 @@ from apps.hazards.models import HazardSource, HazardSourceSubstance
 from apps.hazards.services import assess, term_for
 from apps.monitoring.models import Gateway, MonitoringPoint
 from apps.monitoring.services import threshold_errors
-from apps.portal import demo
+from apps.portal import demo, demo_exchange
 from apps.regions.models import Region, RegionKind
 from apps.risk.models import (
     EnterpriseRisk,
@@ -492,3 +494,22 @@ def test_the_demo_enterprise_has_an_open_warning_raised_by_a_rise_of_its_level(s
     assert StaticAssessment.objects.get(enterprise=enterprise).recorded_by.username == "ent_safety"
     assert {i.kind for i in Incident.objects.filter(enterprise=enterprise)} == {"accident", "violation"}
     assert Warning.objects.open().count() == 1  # nobody else's level rose
+
+
+def test_a_dozen_enterprises_report_every_exchange_table_with_some_mistakes_and_late_uploads(seeded, db):
+    from apps.exchange import specs
+    from apps.exchange.models import ExchangeClient, ReceivedRecord, Rejection, UploadStat
+
+    assert ExchangeClient.objects.filter(name__startswith="demo:").count() == demo_exchange.REPORTING + 2
+    received = set(ReceivedRecord.objects.values_list("dataset", flat=True).distinct())
+    assert received == set(specs.names("province"))
+    assert not ReceivedRecord.objects.filter(orphan=True).exists()  # parents were sent first
+    demo_enterprise = Enterprise.objects.get(organisation__uscc=demo.DEMO_ENTERPRISE_USCC)
+    assert ReceivedRecord.objects.filter(enterprise=demo_enterprise, dataset="hazards").exists()
+    assert {r.split(":")[0] for reasons in Rejection.objects.values_list("reasons", flat=True) for r in reasons} >= {
+        "DANGER_SRC",
+        "TASK_TYPE",
+        "CHECK_TIME",
+    }
+    day_and_a_half = timezone.now() - dt.timedelta(hours=30)
+    assert UploadStat.objects.filter(dataset="risk-units", last_upload_at__lt=day_and_a_half).count() == 3
