@@ -17,7 +17,17 @@ class ExchangeConfig(AppConfig):
     verbose_name = _("Data exchange")
 
     role_grants = {
-        "regulator_admin": [*_READ, "add_exchangeclient", "change_exchangeclient"],
+        "regulator_admin": [
+            *_READ,
+            "add_exchangeclient",
+            "change_exchangeclient",
+            "view_partner",
+            "view_subscription",
+            "add_subscription",
+            "change_subscription",
+            "delete_subscription",
+            "view_outboxentry",
+        ],
         "regulator_staff": _READ,
         "law_enforcement_inspector": _READ,
         "*enterprise": ["view_receivedrecord", "view_rejection", "view_uploadstat"],
@@ -31,3 +41,7 @@ class ExchangeConfig(AppConfig):
         auditlog.register(ExchangeClient, exclude_fields=["token_hash", "last_seen_at"])
         auditlog.register(Partner, exclude_fields=["token_encrypted"])
         auditlog.register(Subscription, include_fields=["partner", "dataset", "schedule", "enabled"])
+
+        from . import national
+
+        national.register()

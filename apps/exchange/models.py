@@ -142,7 +142,9 @@ class ReceivedRecord(models.Model):
             models.Index(
                 fields=["dataset", "parent_key"], condition=~models.Q(parent_key=""), name="exchange_record_parent_idx"
             ),
-            models.Index(fields=["dataset", "alt_key"], condition=~models.Q(alt_key=""), name="exchange_record_altkey_idx"),
+            models.Index(
+                fields=["dataset", "alt_key"], condition=~models.Q(alt_key=""), name="exchange_record_altkey_idx"
+            ),
             models.Index(
                 fields=["dataset", "-event_time"],
                 condition=models.Q(event_time__isnull=False),

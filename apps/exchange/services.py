@@ -65,8 +65,10 @@ def rotate_token(client: ExchangeClient) -> str:
 
 
 def client_for_token(raw: str) -> ExchangeClient | None:
+    # Only the regions' paths are needed: their boundaries are large polygons parsed on every load.
     return (
         ExchangeClient.objects.select_related("enterprise__organisation__region", "region")
+        .defer("region__geometry", "enterprise__organisation__region__geometry")
         .filter(token_hash=hash_token(raw))
         .first()
     )

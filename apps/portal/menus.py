@@ -84,7 +84,30 @@ GOV_MODULES = (
     Module("video", _("Video AI alarms"), "camera-video"),
     Module("emergency", _("Emergency command"), "broadcast"),
     Module("enforcement", _("Mobile enforcement"), "clipboard-check"),
-    Module("exchange", _("Data exchange"), "arrow-left-right"),
+    Module(
+        "exchange", _("Reported data"), "arrow-left-right", "portal:gov-exchange", perm="exchange.view_receivedrecord"
+    ),
+    Module(
+        "exchange_quality",
+        _("Data exchange quality"),
+        "clipboard2-pulse",
+        "portal:gov-exchange-quality",
+        perm="exchange.view_receivedrecord",
+    ),
+    Module(
+        "exchange_catalog",
+        _("Data resource catalogue"),
+        "journal-text",
+        "portal:gov-exchange-catalog",
+        perm="exchange.view_receivedrecord",
+    ),
+    Module(
+        "exchange_ops",
+        _("Exchange operations"),
+        "hdd-network",
+        "portal:gov-exchange-ops",
+        perm="exchange.view_subscription",
+    ),
     Module("analysis", _("Statistics and analysis"), "bar-chart"),
     Module("users", _("Organisations and users"), "people", "portal:users"),
 )

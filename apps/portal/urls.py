@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import registry_views as registry
-from . import views, views_imports, views_monitoring, views_risk
+from . import views, views_exchange, views_exchange_catalog, views_imports, views_monitoring, views_risk
 
 app_name = "portal"
 urlpatterns = [
@@ -28,6 +28,20 @@ urlpatterns = [
         name="gov-monitoring-statistics",
     ),
     path("gov/monitoring/quality/", views_monitoring.GovDataQualityView.as_view(), name="gov-monitoring-quality"),
+    path("gov/exchange/", views_exchange.GovExchangeListView.as_view(), name="gov-exchange"),
+    path(
+        "gov/exchange/enterprises/<int:pk>/",
+        views_exchange.GovExchangeEnterpriseView.as_view(),
+        name="gov-exchange-enterprise",
+    ),
+    path("gov/exchange/records/<int:pk>/", views_exchange.GovExchangeRecordView.as_view(), name="gov-exchange-record"),
+    path("gov/exchange/quality/", views_exchange.GovExchangeQualityView.as_view(), name="gov-exchange-quality"),
+    path("gov/exchange/ops/", views_exchange.GovExchangeOpsView.as_view(), name="gov-exchange-ops"),
+    path(
+        "gov/exchange/catalog/",
+        views_exchange_catalog.GovExchangeCatalogView.as_view(),
+        name="gov-exchange-catalog",
+    ),
     path("gov/risk/", views_risk.GovRiskOverviewView.as_view(), name="gov-risk"),
     path("gov/risk/points/", views_risk.GovRiskPointsView.as_view(), name="gov-risk-points"),
     path("gov/risk/ranking/", views_risk.GovRiskRankingView.as_view(), name="gov-risk-ranking"),

@@ -233,6 +233,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    "exchange-deliver-due": {"task": "exchange.deliver_due", "schedule": 60.0, "options": {"expires": 55}},
+    "exchange-build-due": {"task": "exchange.build_due", "schedule": 60.0, "options": {"expires": 55}},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

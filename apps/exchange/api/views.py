@@ -96,6 +96,7 @@ class ExchangeDatasetView(APIView):
 
     @extend_schema(
         tags=["exchange"],
+        operation_id="exchange_upload",
         summary="Upload records of one exchange table (contract.md §4)",
         request={"application/json": {"type": "array", "items": {"type": "object"}, "maxItems": 1000}},
         responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 401: None, 403: None},
@@ -118,11 +119,19 @@ class ExchangeDatasetView(APIView):
                 }
             )
         company = request.query_params.get("company", "").strip()
-        outcome = receiver.receive(request.auth, spec.dataset, body, company=company)
+        try:
+            outcome = receiver.receive(request.auth, spec.dataset, body, company=company)
+        except receiver.ConsumerFailed:
+            return Response(
+                {"detail": _("The records could not be taken now; nothing was stored. Send them again later.")},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "60"},
+            )
         return Response(outcome.as_dict(), status=status.HTTP_200_OK)
 
     @extend_schema(
         tags=["exchange"],
+        operation_id="exchange_dataset_records_list",
         summary="Records received for one exchange table",
         parameters=[
             OpenApiParameter("includeDeleted", bool, description="include records flagged DELETED=1"),

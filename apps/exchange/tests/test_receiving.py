@@ -256,3 +256,38 @@ def test_an_unknown_dataset_is_404_and_a_person_may_not_upload(api, ent):
     assert api.get(URL.format("risk-units")).json()["count"] == 1
     api.force_authenticate(user_with_role("regulator_staff", regulator("370200")))
     assert api.get(URL.format("risk-units")).json()["count"] == 0
+
+
+def test_a_registered_consumer_gets_the_accepted_records_in_the_same_transaction(api, ent, token):
+    from apps.exchange import registry
+
+    seen = []
+
+    def consumer(items):
+        seen.extend(items)
+        assert ReceivedRecord.objects.filter(pk=items[0].record_id).exists()  # stored before the hand-over
+
+    registry.register_consumer("risk-units", consumer)
+    try:
+        unit = f.risk_unit(DELETED="1")
+        post(api, "risk-units", [unit, f.risk_unit(ID="bad")], token)
+    finally:
+        registry._consumers["risk-units"].remove(consumer)
+    [item] = seen
+    assert (item.key, item.enterprise_id, item.deleted, item.created) == (unit["ID"], ent.pk, True, True)
+    assert item.payload["HAZARD_DEP"] == unit["HAZARD_DEP"]
+
+
+def test_a_failing_consumer_rolls_the_upload_back_and_asks_to_retry(api, ent, token):
+    from apps.exchange import registry
+
+    def broken(items):
+        raise RuntimeError("mapping bug")
+
+    registry.register_consumer("risk-units", broken)
+    try:
+        response = post(api, "risk-units", [f.risk_unit()], token)
+    finally:
+        registry._consumers["risk-units"].remove(broken)
+    assert response.status_code == 503 and response["Retry-After"] == "60"
+    assert not ReceivedRecord.objects.exists() and not UploadStat.objects.exists()
