@@ -655,3 +655,21 @@ def lane_status(subscription_ids: Iterable[int] | None = None) -> list[dict]:
             }
         )
     return lanes
+
+
+def prune_delivered(now: dt.datetime | None = None, *, chunk: int = 10_000) -> int:
+    """Forget delivered entries older than ``ANQUAN_EXCHANGE_KEEP_DELIVERED_DAYS`` (default 30): the
+    receiver keeps the records; the outbox only needs them while they may be asked about. Dead
+    letters stay until someone requeues them. Deleted in chunks so no long lock is held."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=int(_setting("ANQUAN_EXCHANGE_KEEP_DELIVERED_DAYS", 30)))
+    removed = 0
+    while True:
+        ids = list(
+            OutboxEntry.objects.filter(status=OutboxEntry.Status.DELIVERED, delivered_at__lt=cutoff).values_list(
+                "id", flat=True
+            )[:chunk]
+        )
+        if not ids:
+            return removed
+        removed += OutboxEntry.objects.filter(pk__in=ids).delete()[0]

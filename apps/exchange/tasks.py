@@ -31,3 +31,11 @@ def build_due() -> dict:
         "no_builder": summary["no_builder"],
         "failed": {str(k): v for k, v in summary["failed"].items()},
     }
+
+
+@shared_task(name="exchange.prune_delivered", time_limit=1800, soft_time_limit=1700)
+def prune_delivered() -> int:
+    """Beat, daily: forget delivered outbox entries past their keeping time."""
+    from .outbox import prune_delivered as prune
+
+    return prune()

@@ -13,8 +13,8 @@ import uuid
 from django.utils import timezone
 
 from apps.enterprises.models import Enterprise
-from apps.exchange import receiver, services
-from apps.exchange.models import ExchangeClient, UploadStat
+from apps.exchange import receiver, services, specs
+from apps.exchange.models import ExchangeClient, Partner, Subscription, UploadStat
 from apps.exchange.validation import format_datetime
 from apps.hazards.models import HazardSource
 
@@ -277,5 +277,21 @@ def ensure_exchange(demo_uscc: str, say) -> dict:
     services.create_client(
         None, name=f"demo:{silent.organisation.uscc}", enterprise=silent, expected_datasets=["risk-units", "hazards"]
     )
-    say(f"exchange: {len(chosen) + 1} clients, {received} records received")
+    _ensure_ministry()
+    say(f"exchange: {len(chosen) + 1} clients, {received} records received; the ministry partner is paused")
     return {"clients": len(chosen) + 1, "created": received}
+
+
+SCHEDULES = {"daily": Subscription.Schedule.DAILY, "hourly": Subscription.Schedule.HOURLY}
+
+
+def _ensure_ministry():
+    """The ministry (应急管理部) as a partner with the five national datasets subscribed, paused until
+    ops give it the real endpoint and token: its lanes fill, the ops page shows the backlog."""
+    ministry, _created = Partner.objects.get_or_create(
+        name="应急管理部（国家平台）",
+        defaults={"kind": Partner.Kind.MINISTRY, "base_url": "https://ministry.example.invalid/", "enabled": False},
+    )
+    for name in specs.names("national"):
+        schedule = SCHEDULES.get(specs.get(name).frequency_class, Subscription.Schedule.DAILY)
+        Subscription.objects.get_or_create(partner=ministry, dataset=name, defaults={"schedule": schedule})

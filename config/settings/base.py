@@ -235,6 +235,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "exchange-deliver-due": {"task": "exchange.deliver_due", "schedule": 60.0, "options": {"expires": 55}},
     "exchange-build-due": {"task": "exchange.build_due", "schedule": 60.0, "options": {"expires": 55}},
+    "exchange-prune-delivered": {
+        "task": "exchange.prune_delivered",
+        "schedule": 86400.0,
+        "options": {"expires": 3600},
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

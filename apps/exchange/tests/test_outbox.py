@@ -608,3 +608,15 @@ def test_admin_lists_partner_token_and_client_token_rotation(superuser, lane, en
         "/admin/exchange/outboxentry/", {"action": "requeue_dead", "_selected_action": [entry.pk]}, follow=True
     )
     assert statuses(lane) == [PENDING]
+
+
+def test_delivered_entries_are_forgotten_after_their_keeping_time_but_dead_letters_stay(lane, settings):
+    settings.ANQUAN_EXCHANGE_KEEP_DELIVERED_DAYS = 30
+    outbox.enqueue("risk-units", records(f.risk_unit(), f.risk_unit(), f.risk_unit()))
+    old, recent, dead = OutboxEntry.objects.order_by("id")
+    now = timezone.now()
+    OutboxEntry.objects.filter(pk=old.pk).update(status=DELIVERED, delivered_at=now - dt.timedelta(days=31))
+    OutboxEntry.objects.filter(pk=recent.pk).update(status=DELIVERED, delivered_at=now - dt.timedelta(days=29))
+    OutboxEntry.objects.filter(pk=dead.pk).update(status=DEAD)
+    assert outbox.prune_delivered(now, chunk=1) == 1
+    assert set(OutboxEntry.objects.values_list("pk", flat=True)) == {recent.pk, dead.pk}

@@ -511,5 +511,8 @@ def test_a_dozen_enterprises_report_every_exchange_table_with_some_mistakes_and_
         "TASK_TYPE",
         "CHECK_TIME",
     }
+    from apps.exchange.models import Subscription
+
+    assert Subscription.objects.filter(partner__kind="ministry", partner__enabled=False).count() == 5
     day_and_a_half = timezone.now() - dt.timedelta(hours=30)
     assert UploadStat.objects.filter(dataset="risk-units", last_upload_at__lt=day_and_a_half).count() == 3
