@@ -24,7 +24,6 @@ from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
 from apps.core.exceptions import InvalidInput
-from apps.core.scoping import AccessScope
 
 from . import registry, specs
 from .models import ExchangeClient, OutboxEntry, ReceivedRecord
@@ -109,27 +108,13 @@ def spec_json(spec: specs.DatasetSpec, *, code_tables: bool = False) -> dict:
 
 
 def _scoped_received(user, client: ExchangeClient | None):
-    if client is not None:
-        return ReceivedRecord.objects.for_client(client)
-    return ReceivedRecord.objects.for_user(user)
+    return ReceivedRecord.objects.for_viewer(client or user)
 
 
 def _scoped_outbox(user, client: ExchangeClient | None):
     """Outbox entries of the enterprises the caller may see (an entry without an enterprise: only
     for those who see everything)."""
-    entries = OutboxEntry.objects.all()
-    if client is not None:
-        if client.enterprise_id:
-            return entries.filter(enterprise_id=client.enterprise_id)
-        return entries.filter(enterprise__organisation__region__path__startswith=client.region.path)
-    scope = AccessScope.of(user)
-    if scope.kind == AccessScope.ALL:
-        return entries
-    if scope.kind == AccessScope.REGION and scope.region_path:
-        return entries.filter(enterprise__organisation__region__path__startswith=scope.region_path)
-    if scope.kind == AccessScope.ORGANISATION and scope.organisation_id:
-        return entries.filter(enterprise_id=scope.organisation_id)
-    return entries.none()
+    return OutboxEntry.objects.for_viewer(client or user)
 
 
 def volumes(user, client: ExchangeClient | None = None) -> dict[str, dict]:

@@ -20,22 +20,39 @@ from apps.core.models import TimeStampedModel
 from apps.core.scoping import AccessScope, ScopedQuerySet
 
 
-class ExchangeClientQuerySet(ScopedQuerySet):
+class ExchangeScopedQuerySet(ScopedQuerySet):
+    """The one scoping of the exchange's rows: enterprise users see their enterprise's rows,
+    regulators those of their region's subtree, an exchange client its enterprise's or its region's.
+    The received rows carry their ``region`` (so records whose enterprise is not known yet are
+    covered); outbox entries reach it through their enterprise (``region_path``)."""
+
+    region_path = "region__path"
+
     def for_user(self, user, action: str = "view"):
-        return _region_or_enterprise_scope(self, user, action)
+        scope = AccessScope.of(user)
+        if scope.kind == AccessScope.ALL:
+            return self
+        if scope.kind == AccessScope.REGION and scope.region_path:
+            return self.filter(**{f"{self.region_path}__startswith": scope.region_path})
+        if scope.kind == AccessScope.ORGANISATION and scope.organisation_id:
+            return self.filter(enterprise_id=scope.organisation_id)
+        return self.none()
+
+    def for_client(self, client):
+        """What an exchange client may read back: its enterprise's rows, or its region's."""
+        if client.enterprise_id:
+            return self.filter(enterprise_id=client.enterprise_id)
+        return self.filter(**{f"{self.region_path}__startswith": client.region.path})
+
+    def for_viewer(self, viewer):
+        """A person (``for_user``) or an exchange client (``for_client``)."""
+        if isinstance(viewer, ExchangeClient):
+            return self.for_client(viewer)
+        return self.for_user(viewer)
 
 
-def _region_or_enterprise_scope(queryset, user, action):
-    """Enterprise users see their enterprise's rows; regulators the rows of their region's subtree
-    (``region`` is denormalised onto the row, so records without an enterprise yet are covered)."""
-    scope = AccessScope.of(user)
-    if scope.kind == AccessScope.ALL:
-        return queryset
-    if scope.kind == AccessScope.REGION and scope.region_path:
-        return queryset.filter(region__path__startswith=scope.region_path)
-    if scope.kind == AccessScope.ORGANISATION and scope.organisation_id:
-        return queryset.filter(enterprise_id=scope.organisation_id)
-    return queryset.none()
+class ExchangeClientQuerySet(ExchangeScopedQuerySet):
+    pass
 
 
 class ExchangeClient(TimeStampedModel):
@@ -83,16 +100,7 @@ class ExchangeClient(TimeStampedModel):
         return self.enterprise_id is None
 
 
-class ReceivedRecordQuerySet(ScopedQuerySet):
-    def for_user(self, user, action: str = "view"):
-        return _region_or_enterprise_scope(self, user, action)
-
-    def for_client(self, client):
-        """What an exchange client may read back: its enterprise's rows, or its region's."""
-        if client.enterprise_id:
-            return self.filter(enterprise_id=client.enterprise_id)
-        return self.filter(region__path__startswith=client.region.path)
-
+class ReceivedRecordQuerySet(ExchangeScopedQuerySet):
     def live(self):
         return self.filter(deleted=False)
 
@@ -191,9 +199,8 @@ class ReceivedVersion(models.Model):
         indexes = [models.Index(fields=["record", "-received_at"], name="exchange_version_record_idx")]
 
 
-class RejectionQuerySet(ScopedQuerySet):
-    def for_user(self, user, action: str = "view"):
-        return _region_or_enterprise_scope(self, user, action)
+class RejectionQuerySet(ExchangeScopedQuerySet):
+    pass
 
 
 class Rejection(models.Model):
@@ -224,9 +231,8 @@ class Rejection(models.Model):
         ]
 
 
-class UploadStatQuerySet(ScopedQuerySet):
-    def for_user(self, user, action: str = "view"):
-        return _region_or_enterprise_scope(self, user, action)
+class UploadStatQuerySet(ExchangeScopedQuerySet):
+    pass
 
 
 class UploadStat(models.Model):
@@ -316,6 +322,10 @@ class Subscription(TimeStampedModel):
         return f"{self.partner} · {self.dataset}"
 
 
+class OutboxEntryQuerySet(ExchangeScopedQuerySet):
+    region_path = "enterprise__organisation__region__path"  # an entry without an enterprise: ops only
+
+
 class OutboxEntry(models.Model):
     """Outbox entry (待上报记录): a record waiting to be sent to a partner, written in the same
     transaction as the change it reports; delivered in ``id`` order within its subscription."""
@@ -338,6 +348,9 @@ class OutboxEntry(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+
+    scope_organisation_field = "enterprise__organisation"
+    objects = OutboxEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("outbox entry")

@@ -30,8 +30,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.scoping import AccessScope
-
 from . import specs
 from .models import ExchangeClient, OutboxEntry, ReceiptBatch, ReceivedRecord, ReceivedVersion, Rejection, UploadStat
 
@@ -128,11 +126,7 @@ def status_text(record: ReceivedRecord) -> str:
 def scoped(queryset, viewer):
     """Rows the viewer may read: a person's jurisdiction (``for_user``) or an exchange client's own
     scope. The exchange's models all carry ``enterprise`` and a denormalised ``region``."""
-    if isinstance(viewer, ExchangeClient):
-        if viewer.enterprise_id:
-            return queryset.filter(enterprise_id=viewer.enterprise_id)
-        return queryset.filter(region__path__startswith=viewer.region.path)
-    return queryset.for_user(viewer)
+    return queryset.for_viewer(viewer)
 
 
 def may_see_outbound(viewer) -> bool:
@@ -465,13 +459,7 @@ def dead_letters(viewer):
     jurisdiction's enterprises for a regional administrator; nothing without the right."""
     if not may_see_outbound(viewer):
         return OutboxEntry.objects.none()
-    queryset = OutboxEntry.objects.filter(status=OutboxEntry.Status.DEAD)
-    scope = AccessScope.of(viewer)
-    if scope.kind == AccessScope.ALL:
-        return queryset
-    if scope.kind == AccessScope.REGION and scope.region_path:
-        return queryset.filter(enterprise__organisation__region__path__startswith=scope.region_path)
-    return queryset.none()
+    return OutboxEntry.objects.filter(status=OutboxEntry.Status.DEAD).for_user(viewer)
 
 
 def error_details(page: list[tuple[str, int, dt.datetime]]) -> list[dict]:

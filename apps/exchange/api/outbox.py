@@ -22,7 +22,6 @@ from rest_framework.views import APIView
 
 from apps.accounts.authentication import TokenAuthentication
 from apps.core.api.pagination import StandardPagination
-from apps.core.scoping import AccessScope
 
 from .. import outbox, specs
 from ..models import OutboxEntry, Subscription
@@ -48,13 +47,7 @@ class OutboxPermission(BasePermission):
 def visible_dead_letters(user):
     """Dead letters carry enterprises' records: province-wide people see all of them, a regional
     administrator those of the enterprises in the region's subtree (as the error queue does)."""
-    queryset = OutboxEntry.objects.filter(status=OutboxEntry.Status.DEAD)
-    scope = AccessScope.of(user)
-    if scope.kind == AccessScope.ALL:
-        return queryset
-    if scope.kind == AccessScope.REGION and scope.region_path:
-        return queryset.filter(enterprise__organisation__region__path__startswith=scope.region_path)
-    return queryset.none()
+    return OutboxEntry.objects.filter(status=OutboxEntry.Status.DEAD).for_user(user)
 
 
 class OutboxView(APIView):

@@ -83,10 +83,8 @@ def record_json(record: ReceivedRecord) -> dict:
 
 
 def visible_records(request, spec):
-    queryset = ReceivedRecord.objects.filter(dataset=spec.dataset)
-    if isinstance(request.auth, ExchangeClient):
-        return queryset.for_client(request.auth)
-    return queryset.for_user(request.user)
+    viewer = request.auth if isinstance(request.auth, ExchangeClient) else request.user
+    return ReceivedRecord.objects.filter(dataset=spec.dataset).for_viewer(viewer)
 
 
 class ExchangeDatasetView(APIView):
