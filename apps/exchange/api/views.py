@@ -27,6 +27,13 @@ TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 
 
+class AnyTypeJSONParser(JSONParser):
+    """Uploads are JSON whatever Content-Type a sender's system puts on them (contract §4 answers 400,
+    not 415, for a body that is not a JSON array)."""
+
+    media_type = "*/*"
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = _("The upload is too large.")
@@ -90,7 +97,7 @@ def visible_records(request, spec):
 class ExchangeDatasetView(APIView):
     authentication_classes = [ExchangeClientAuthentication, TokenAuthentication, SessionAuthentication]
     permission_classes = [ClientUploadsUsersRead]
-    parser_classes = [JSONParser]
+    parser_classes = [JSONParser, AnyTypeJSONParser]
 
     @extend_schema(
         tags=["exchange"],

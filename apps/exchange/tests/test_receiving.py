@@ -291,3 +291,21 @@ def test_a_failing_consumer_rolls_the_upload_back_and_asks_to_retry(api, ent, to
         registry._consumers["risk-units"].remove(broken)
     assert response.status_code == 503 and response["Retry-After"] == "60"
     assert not ReceivedRecord.objects.exists() and not UploadStat.objects.exists()
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/octet-stream", "application/json"])
+def test_a_body_that_is_not_json_is_400_whatever_its_content_type(api, token, content_type):
+    response = api.post(
+        URL.format("risk-units"), data="not json", content_type=content_type, HTTP_AUTHORIZATION=f"Token {token}"
+    )
+    assert response.status_code == 400
+    unit = f.risk_unit()
+    import json
+
+    labelled = api.post(
+        URL.format("risk-units"),
+        data=json.dumps([unit]),
+        content_type="text/plain",
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
+    assert labelled.status_code == 200 and labelled.json()["created"] == 1
