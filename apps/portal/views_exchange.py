@@ -15,7 +15,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.db.models.fields.json import KT
@@ -30,6 +29,7 @@ from apps.core.exports import xlsx_response
 from apps.core.views import JurisdictionScopedMixin
 from apps.enterprises.models import Enterprise
 from apps.exchange import quality, specs
+from apps.exchange.files import file_url
 from apps.exchange.models import ReceivedRecord, Subscription
 from apps.exchange.validation import format_datetime
 from apps.regions.models import Region
@@ -363,7 +363,7 @@ def field_rows(record: ReceivedRecord, *, gas: bool = False) -> list[dict]:
         value = record.payload[field_id]
         row = {"id": field_id, "name": quality.field_label(record.dataset, field_id), "value": value, "file": None}
         if isinstance(value, dict) and value.get("file"):
-            row["file"] = file_link(value)
+            row["file"] = file_link(record, value)
         else:
             row["text"] = cell(record.dataset, field_id, value, gas=gas)
             row["coded"] = row["text"] != ("" if value is None else str(value))
@@ -371,10 +371,10 @@ def field_rows(record: ReceivedRecord, *, gas: bool = False) -> list[dict]:
     return rows
 
 
-def file_link(reference: dict) -> dict:
-    """A stored file reference as a link to the file (default storage)."""
+def file_link(record, reference: dict) -> dict:
+    """A stored file reference as a link through the record's scope (never a public media URL)."""
     return {
-        "url": default_storage.url(reference["file"]),
+        "url": file_url(record.pk, reference),
         "media_type": reference.get("media_type", ""),
         "bytes": reference.get("bytes"),
         "is_image": str(reference.get("media_type", "")).startswith("image/"),
@@ -434,7 +434,7 @@ class GovExchangeRecordView(ExchangePageMixin, DetailView):
             if record.details.get(key)
         ]
         images = [
-            {"name": label, **file_link(record.details[key])}
+            {"name": label, **file_link(record, record.details[key])}
             for key, label in (("alarm_image", _("Alarm image")), ("clear_image", _("Clearance image")))
             if isinstance(record.details.get(key), dict) and record.details[key].get("file")
         ]

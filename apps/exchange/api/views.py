@@ -5,6 +5,8 @@ POST are offered, any other verb is 405."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,6 +23,7 @@ from apps.core.api.pagination import StandardPagination
 
 from .. import receiver, specs
 from ..authentication import ExchangeClientAuthentication
+from ..files import stored_file
 from ..models import ExchangeClient, ReceivedRecord
 
 TRUE = {"1", "true", "yes", "on"}
@@ -206,3 +209,26 @@ class ExchangeRecordView(APIView):
                 ],
             }
         )
+
+
+class ExchangeFileView(APIView):
+    """A file received with a record, for those who may see the record."""
+
+    authentication_classes = [ExchangeClientAuthentication, TokenAuthentication, SessionAuthentication]
+    permission_classes = [ClientUploadsUsersRead]
+
+    @extend_schema(
+        tags=["exchange"],
+        operation_id="exchange_received_file",
+        summary="A file received with a record (image or PDF)",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, record_id, digest):
+        viewer = request.auth if isinstance(request.auth, ExchangeClient) else request.user
+        record = ReceivedRecord.objects.for_viewer(viewer).filter(pk=record_id).first()
+        reference = stored_file(record, digest) if record is not None else None
+        if reference is None or not default_storage.exists(reference["file"]):
+            raise exceptions.NotFound()
+        response = FileResponse(default_storage.open(reference["file"], "rb"), content_type=reference["media_type"])
+        response["Cache-Control"] = "private, max-age=3600"
+        return response

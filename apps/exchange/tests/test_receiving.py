@@ -309,3 +309,23 @@ def test_a_body_that_is_not_json_is_400_whatever_its_content_type(api, token, co
         HTTP_AUTHORIZATION=f"Token {token}",
     )
     assert labelled.status_code == 200 and labelled.json()["created"] == 1
+
+
+def test_a_received_file_is_served_only_within_the_records_scope(api, ent, token, settings, tmp_path):
+    from apps.accounts.tests.factories import regulator, user_with_role
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    alarm = f.video_alarm()
+    post(api, "video-alarms", [alarm], token)
+    record = ReceivedRecord.objects.get(key=alarm["ALARM_ID"])
+    url = f"/api/v1/exchange/records/{record.pk}/files/{record.payload['ALARM_IMAGE']['sha256']}"
+    own = api.get(url, HTTP_AUTHORIZATION=f"Token {token}")
+    assert own.status_code == 200 and own["Content-Type"] == "image/jpeg"
+    assert b"".join(own.streaming_content) == f.JPEG
+    api.force_authenticate(user_with_role("regulator_staff", regulator("370100")))
+    assert api.get(url).status_code == 200
+    api.force_authenticate(user_with_role("regulator_staff", regulator("370200")))
+    assert api.get(url).status_code == 404  # another city's
+    api.force_authenticate(None)
+    assert api.get(url.replace(url[-8:], "0" * 8), HTTP_AUTHORIZATION=f"Token {token}").status_code == 404
+    assert api.get(url).status_code == 401

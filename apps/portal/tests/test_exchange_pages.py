@@ -218,7 +218,11 @@ def test_a_record_shows_its_fields_by_name_and_its_versions(gov, world):
 def test_a_records_images_are_linked_and_shown(gov, world):
     response = gov.get(f"/gov/exchange/records/{world['alarm'].pk}/")
     image = next(row for row in response.context["fields"] if row["id"] == "ALARM_IMAGE")
-    assert image["file"]["is_image"] and image["file"]["url"].startswith("/media/exchange/video-alarms/")
+    url = image["file"]["url"]
+    assert image["file"]["is_image"] and url.startswith(f"/api/v1/exchange/records/{world['alarm'].pk}/files/")
+    served = gov.get(url)
+    assert served.status_code == 200 and served["Content-Type"] in ("image/png", "image/jpeg")
+    assert b"".join(served.streaming_content)[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0")
     page = response.content.decode()
     assert f'<img src="{image["file"]["url"]}"' in page
     assert response.context["images"][0]["url"] == image["file"]["url"]  # the alarm image of the details
