@@ -193,6 +193,8 @@ def receive(client: ExchangeClient, dataset: str, records: list[dict], *, compan
             _adopt_orphans(spec, [r for r in accepted if stored[r.index][1]])
         if refused:
             _keep_rejections(spec, batch, client, refused, now)
+        if accepted and spec.frequency_class == "realtime":
+            _push_live(spec, accepted, stored, directory)
         _bump_stats(spec, client, rows, now)
         _touch(client, now)
         handlers = registry.consumers_for(dataset)
@@ -709,6 +711,36 @@ def _bump_stats(spec, client, rows, now):
                 [per_enterprise[i][1] for i in ids],
             ],
         )
+
+
+def _push_live(spec, accepted, stored, directory):
+    """Real-time tables (positioning and video alarms) appear on the regulators' and the enterprise's
+    open pages at once: one message per enterprise and per region above it, after commit."""
+    from apps.core import live
+
+    by_enterprise: dict[int, list] = defaultdict(list)
+    for row in accepted:
+        if row.enterprise_id is None:
+            continue
+        v = row.checked.values
+        by_enterprise[row.enterprise_id].append(
+            {
+                "dataset": spec.dataset,
+                "record": stored[row.index][0],
+                "key": row.key,
+                "status": str(v.get(spec.profile.status, "")),
+                "time": row.raw.get(spec.profile.time),
+                "title": _title(spec, v, row.enterprise_id in directory.gas_stations),
+            }
+        )
+    directory.load_ids(set(by_enterprise))
+    messages, by_region = [], defaultdict(list)
+    for enterprise_id, events in by_enterprise.items():
+        messages.append(("enterprise", enterprise_id, {"kind": "exchange", "events": events}))
+        for code in directory.by_id[enterprise_id].organisation.region.path.strip("/").split("/"):
+            by_region[code] += events
+    messages += [("region", code, {"kind": "exchange", "events": events}) for code, events in by_region.items()]
+    live.broadcast_many(messages)
 
 
 def _touch(client, now):

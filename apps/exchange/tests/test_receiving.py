@@ -329,3 +329,42 @@ def test_a_received_file_is_served_only_within_the_records_scope(api, ent, token
     api.force_authenticate(None)
     assert api.get(url.replace(url[-8:], "0" * 8), HTTP_AUTHORIZATION=f"Token {token}").status_code == 404
     assert api.get(url).status_code == 401
+
+
+def test_real_time_alarms_are_pushed_live_to_the_enterprise_and_its_regions(
+    api, ent, token, django_capture_on_commit_callbacks
+):
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from apps.core.live import group_name
+
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    for topic, key in (("enterprise", ent.pk), ("region", "370100")):
+        async_to_sync(layer.group_add)(group_name(topic, str(key)), channel)
+    alarm = f.positioning_alarm()
+    unit = f.risk_unit()
+    with django_capture_on_commit_callbacks(execute=True):
+        post(api, "positioning-alarms", [alarm], token)
+        post(api, "risk-units", [unit], token)  # a daily table is not pushed
+
+    async def drain():
+        """Every message of this channel within a second (other tests' pushes may share the groups)."""
+        import asyncio
+
+        got = []
+        while True:
+            try:
+                got.append(await asyncio.wait_for(layer.receive(channel), timeout=1))
+            except TimeoutError:
+                return got
+
+    ours = [m for m in async_to_sync(drain)() if m["event"].get("kind") == "exchange"]
+    received = [m for m in ours if any(e["key"] == alarm["id"] for e in m["event"]["events"])]
+    assert sorted(m["topic"] for m in received) == ["enterprise", "region"]
+    assert all(e["dataset"] != "risk-units" for m in ours for e in m["event"]["events"])  # not pushed
+    for message in received:
+        [event] = message["event"]["events"]
+        assert event["key"] == alarm["id"] and event["dataset"] == "positioning-alarms"
+        assert event["status"] == "alarm" and event["title"] == "孙七 · 一键求救"
