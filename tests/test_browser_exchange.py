@@ -69,3 +69,29 @@ def test_regulator_sees_a_received_record_and_a_refusal_reason(page, asgi_server
     page.goto(f"{asgi_server.url}/gov/exchange/enterprises/{made['enterprise']}/?tab=rejections")
     assert "责任部门" in page.inner_text("#rejection-table")
     assert errors == []
+
+
+def test_a_positioning_alarm_received_shows_live_on_the_reported_data_list(page, asgi_server):
+    from apps.exchange.tests import factories as f
+
+    made = {}
+    in_thread(exchange_world, made)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, asgi_server, "browser-exchange-gov")
+    page.wait_for_url(f"{asgi_server.url}/gov/")
+    page.goto(f"{asgi_server.url}/gov/exchange/")
+    page.wait_for_selector("#live-status[data-live-status='live']")
+    assert page.locator("#exchange-live").is_hidden()
+    alarm = f.positioning_alarm(realName="实时报警人")
+    upload = page.request.post(
+        f"{asgi_server.url}/api/v1/exchange/positioning-alarms",
+        data=json.dumps([alarm]),
+        headers={"Authorization": f"Token {made['token']}", "Content-Type": "application/json"},
+    )
+    assert upload.json()["created"] == 1
+    page.wait_for_selector(f"#exchange-live-list li[data-key='{alarm['id']}']")
+    assert page.inner_text("#exchange-live-count") == "1" and "实时报警人" in page.inner_text("#exchange-live")
+    page.click("#exchange-live-reload")
+    assert "实时报警人" in page.inner_text("table")
+    assert errors == []

@@ -35,6 +35,7 @@ from apps.exchange.validation import format_datetime
 from apps.regions.models import Region
 
 from .views import GovernmentEndMixin
+from .views_monitoring import js_text, live_region_code
 
 # Payload fields each table shows as columns of a list (the title and state are always shown).
 COLUMNS = {
@@ -194,6 +195,13 @@ class GovExchangeListView(ExchangePageMixin, ListView):
             form=self.form,
             records=decorate(context["object_list"]),
             querystring=params.urlencode(),
+            # Positioning and video alarms are pushed as they arrive (the region topic of monitoring).
+            live_key=live_region_code(self.request.user),
+            mon_i18n={
+                **js_text(),
+                "exchange_new": _("New records received"),
+                "exchange_reload": _("Show them"),
+            },
         )
         return context
 
