@@ -613,7 +613,9 @@ def _log_versions(batch, accepted, stored, now):
 
 
 def _adopt_orphans(spec, created_rows):
-    """Children that arrived before these parents stop being orphans and take their enterprise."""
+    """Children that arrived before these parents stop being orphans and take their enterprise. Those
+    that had no enterprise until now (a platform client's) are handed to their table's consumers
+    now, since the consumers could not place them when they arrived."""
     children = [
         (name, f)
         for name, s in specs.all_specs().items()
@@ -631,12 +633,38 @@ def _adopt_orphans(spec, created_rows):
                 SET orphan = false,
                     enterprise_id = COALESCE(c.enterprise_id, p.enterprise_id),
                     region_id = CASE WHEN c.enterprise_id IS NULL THEN p.region_id ELSE c.region_id END
-                FROM exchange_receivedrecord AS p
+                FROM exchange_receivedrecord AS p, exchange_receivedrecord AS before
                 WHERE c.dataset = %s AND c.orphan AND c.parent_key = ANY(%s)
-                  AND p.dataset = %s AND p.key = c.parent_key
+                  AND p.dataset = %s AND p.key = c.parent_key AND before.id = c.id
+                RETURNING c.id, c.key, c.enterprise_id, c.payload, c.deleted, before.enterprise_id IS NULL
                 """,
                 [child_dataset, keys, spec.dataset],
             )
+            placed = [row for row in cursor.fetchall() if row[5] and row[2] is not None]
+        handlers = registry.consumers_for(child_dataset)
+        if placed and handlers:
+            child_spec = specs.get(child_dataset)
+            items = [
+                registry.ReceivedItem(
+                    record_id=pk,
+                    dataset=child_dataset,
+                    key=key,
+                    enterprise_id=enterprise_id,
+                    values=check_record(
+                        child_spec, payload if isinstance(payload, dict) else json.loads(payload)
+                    ).values,
+                    payload=payload if isinstance(payload, dict) else json.loads(payload),
+                    deleted=deleted,
+                    created=True,
+                )
+                for pk, key, enterprise_id, payload, deleted, _unplaced in placed
+            ]
+            for handler in handlers:
+                try:
+                    handler(items)
+                except Exception as exc:
+                    logger.exception("exchange consumer %r failed on adopted %s", handler, child_dataset)
+                    raise ConsumerFailed(child_dataset) from exc
 
 
 def _safe_payload(spec, raw) -> dict | None:

@@ -2494,10 +2494,11 @@ def build_demo_province(stdout=None, *, reset_passwords: bool = False) -> dict:
     organisations.update({f"{level}:{code}": org for (level, code), org in regulators.items()})
     logins, new_users = _ensure_users(organisations, reset_passwords)
     say(f"users: {len(logins)} ({new_users} new)")
-    risk = _ensure_risk(plans, enterprises, say)
+    # Received dual-prevention data feed the risk model (overdue hidden dangers): load it before grading.
     from .demo_exchange import ensure_exchange
 
     exchange = ensure_exchange(DEMO_ENTERPRISE_USCC, say)
+    risk = _ensure_risk(plans, enterprises, say)
     return {
         "regulators": len(regulators),
         "organisations": len(regulators) + len(others) + len(enterprises),

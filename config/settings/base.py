@@ -104,6 +104,7 @@ LOCAL_APPS = [
     "apps.video",
     "apps.risk",
     "apps.exchange",
+    "apps.prevention",
     "apps.imports",
     "apps.portal",
 ]
