@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 _MODELS = ("riskunit", "riskevent", "controlmeasure", "checktask", "checkrecord", "hiddendanger")
+_VIEW_ONLY = ["view_taskperiod"]
 _VIEW = [f"view_{m}" for m in _MODELS]
 _EDIT = [f"{verb}_{m}" for m in _MODELS for verb in ("add", "change", "delete")]
 
@@ -14,10 +15,10 @@ class PreventionConfig(AppConfig):
     verbose_name = _("Dual prevention")
 
     role_grants = {
-        "regulator_admin": _VIEW,
-        "regulator_staff": _VIEW,
-        "law_enforcement_inspector": _VIEW,
-        "*enterprise": _VIEW,
+        "regulator_admin": [*_VIEW, *_VIEW_ONLY],
+        "regulator_staff": [*_VIEW, *_VIEW_ONLY],
+        "law_enforcement_inspector": [*_VIEW, *_VIEW_ONLY],
+        "*enterprise": [*_VIEW, *_VIEW_ONLY],
         "enterprise_admin": _EDIT,
         "enterprise_safety_manager": _EDIT,
     }

@@ -209,6 +209,11 @@ def consume(table: Table, items: list[registry.ReceivedItem]) -> None:
         update.append("hazard_source")
     model.objects.bulk_create(rows, update_conflicts=True, unique_fields=["uid"], update_fields=update)
     _link_children(model, list(latest))
+    if model is CheckRecord:  # a received investigation closes the task's cycle it falls in
+        from .periods import mark_checked
+
+        done = model.objects.filter(uid__in=list(latest), task__isnull=False).exclude(status="2").order_by()
+        mark_checked(list(done.values_list("task_id", "checked_at", "pk")))
 
 
 def _client_of(items: Iterable[registry.ReceivedItem]) -> int | None:

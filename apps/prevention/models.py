@@ -262,3 +262,36 @@ class HiddenDanger(PreventionRecord):
 
     def __str__(self):
         return self.name
+
+
+class TaskPeriod(models.Model):
+    """One cycle of an investigation task (排查任务周期): generated from the list by the task's cycle, in
+    Beijing time, and judged 已排查 (done), 未排查 (pending), 超期未排查 (overdue) or, while the
+    enterprise is shut down for overhaul, suspended (停产检修暂停)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Not investigated")
+        DONE = "done", _("Investigated")
+        OVERDUE = "overdue", _("Overdue, not investigated")
+        SUSPENDED = "suspended", _("Suspended (shut down)")
+
+    task = models.ForeignKey(CheckTask, on_delete=models.CASCADE, related_name="periods")
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField(_("from"))
+    due_at = models.DateTimeField(_("due"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    checked_at = models.DateTimeField(_("investigated at"), null=True, blank=True)
+    record = models.ForeignKey(CheckRecord, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    scope_organisation_field = "enterprise__organisation"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("investigation task cycle")
+        verbose_name_plural = _("investigation task cycles")
+        ordering = ["-starts_at"]
+        constraints = [models.UniqueConstraint(fields=["task", "starts_at"], name="prevention_period_unique")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="prevention_period_due_idx"),
+            models.Index(fields=["enterprise", "-starts_at"], name="prevention_period_ent_idx"),
+        ]

@@ -236,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "exchange-deliver-due": {"task": "exchange.deliver_due", "schedule": 60.0, "options": {"expires": 55}},
     "exchange-build-due": {"task": "exchange.build_due", "schedule": 60.0, "options": {"expires": 55}},
+    "prevention-generate-periods": {
+        "task": "prevention.generate_periods",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
     "exchange-prune-delivered": {
         "task": "exchange.prune_delivered",
         "schedule": 86400.0,
