@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("apps.risk.api.situation_urls")),
     path("", include("apps.risk.api.region_urls")),
     path("", include("apps.exchange.api.urls")),
+    path("", include("apps.prevention.api.urls")),
     path("", include("apps.imports.api.urls")),
     path("", include("apps.portal.api.urls")),
 ]

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 _MODELS = ("riskunit", "riskevent", "controlmeasure", "checktask", "checkrecord", "hiddendanger")
-_VIEW_ONLY = ["view_taskperiod"]
+_VIEW_ONLY = ["view_taskperiod", "view_hiddendangerstep"]
 _VIEW = [f"view_{m}" for m in _MODELS]
 _EDIT = [f"{verb}_{m}" for m in _MODELS for verb in ("add", "change", "delete")]
 

@@ -295,3 +295,31 @@ class TaskPeriod(models.Model):
             models.Index(fields=["status", "due_at"], name="prevention_period_due_idx"),
             models.Index(fields=["enterprise", "-starts_at"], name="prevention_period_ent_idx"),
         ]
+
+
+class HiddenDangerStep(models.Model):
+    """One step of a hidden danger's governance (隐患治理记录): registered, rectified (整改), accepted
+    (验收) or sent back, with who, when, what was said and the photos taken."""
+
+    class Action(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        RECTIFIED = "rectified", _("Rectified")
+        ACCEPTED = "accepted", _("Accepted")
+        SENT_BACK = "sent_back", _("Sent back for rectification")
+        UPDATED = "updated", _("Updated")
+
+    danger = models.ForeignKey(HiddenDanger, on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(_("by"), max_length=100, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    comment = models.TextField(_("comment"), blank=True)
+    photos = models.JSONField(_("photos"), default=list, blank=True)  # stored file names
+    state_after = models.PositiveSmallIntegerField(_("state after"), choices=DangerState.choices)
+
+    class Meta:
+        verbose_name = _("hidden danger step")
+        verbose_name_plural = _("hidden danger steps")
+        ordering = ["danger", "at", "id"]

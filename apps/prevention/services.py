@@ -1,9 +1,14 @@
-"""Dual prevention's reads and verbs (more to come with task generation and governance)."""
+"""Dual prevention's reads and verbs: the one-screen figures and hidden-danger governance (隐患治理)."""
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import CheckTask, ControlMeasure, DangerState, HiddenDanger, RiskUnit
+from apps.core.exceptions import ConflictError, InvalidInput, PermissionDeniedError
+
+from .models import CheckTask, ControlMeasure, DangerState, HiddenDanger, HiddenDangerStep, RiskUnit, Source
 
 
 def overview_section(enterprise, user) -> dict:
@@ -29,3 +34,193 @@ def overview_section(enterprise, user) -> dict:
         "investigation_tasks": CheckTask.objects.live().filter(enterprise=enterprise).count(),
         "hidden_dangers": dangers,
     }
+
+
+# --- hidden-danger governance (隐患治理): register → rectify → accept, or send back ------------------
+
+REQUIRED = (
+    "name",
+    "level",
+    "deadline",
+    "object_code",
+    "origin",
+    "manage_type",
+    "danger_type",
+    "description",
+    "liable_person",
+)
+ORIGIN_MEASURE_FAILED = "9"  # 管控措施失效: found by an investigation task, bound to its control measure
+_TEXT_LIMITS = {f.name: f.max_length for f in HiddenDanger._meta.fields if getattr(f, "max_length", None)}
+
+
+def _name(actor) -> str:
+    if actor is None:
+        return ""
+    return (getattr(actor, "real_name", "") or actor.get_username()).strip()  # 实名, as the ledger wants
+
+
+def _codes(field: str) -> set[str]:
+    return {str(code) for code, _label in HiddenDanger._meta.get_field(field).choices}
+
+
+def _step(danger, action, actor, *, comment="", photos=()):
+    return HiddenDangerStep.objects.create(
+        danger=danger,
+        action=action,
+        actor=actor,
+        actor_name=_name(actor)[:100],
+        comment=comment or "",
+        photos=list(photos or []),
+        state_after=danger.state,
+    )
+
+
+def _require_right(actor, perm: str, enterprise) -> None:
+    """Callers that are not HTTP get the same check as the API: the role's right and the jurisdiction."""
+    if actor is None:
+        return
+    if not actor.has_perm(f"prevention.{perm}"):
+        raise PermissionDeniedError(_("Your role does not permit this action"))
+    from apps.enterprises.models import Enterprise
+
+    if not Enterprise.objects.for_user(actor).filter(pk=enterprise.pk).exists():
+        raise PermissionDeniedError(_("This enterprise is outside your jurisdiction."))
+
+
+def _locked(danger) -> HiddenDanger:
+    return HiddenDanger.objects.select_for_update().get(pk=danger.pk)
+
+
+@transaction.atomic
+def register_danger(actor, enterprise, **fields) -> HiddenDanger:
+    """登记隐患: a hidden danger of the enterprise, bound to its risk analysis object (HAZARD_CODE) and, when
+    found by an investigation task (管控措施失效), to the failed control measure (DPM-16). Starts 整改中;
+    one fixed on the spot (即查即改) may be registered already rectified (待验收) with its rectification."""
+    _require_right(actor, "add_hiddendanger", enterprise)
+    now = timezone.now()
+    errors: dict[str, list[str]] = {}
+
+    def wrong(field, message):
+        errors.setdefault(field, []).append(str(message))
+
+    for field, value in list(fields.items()):
+        if isinstance(value, str):
+            fields[field] = value.strip()
+    for field in REQUIRED:
+        if fields.get(field) in (None, ""):
+            wrong(field, _("This field is required."))
+    known = {f.name for f in HiddenDanger._meta.fields}
+    for field in fields:
+        if field not in known or field in ("id", "uid", "enterprise", "source", "state", "received_from"):
+            wrong(field, _("Unknown field."))
+    for field, limit in _TEXT_LIMITS.items():
+        value = fields.get(field)
+        if isinstance(value, str) and len(value) > limit:
+            wrong(field, _("Ensure this field has no more than %(limit)d characters.") % {"limit": limit})
+    for field in ("level", "origin", "manage_type", "danger_type"):
+        value = fields.get(field)
+        if value not in (None, "") and str(value) not in _codes(field):
+            wrong(field, _("Not one of the codes: %(codes)s.") % {"codes": ", ".join(sorted(_codes(field)))})
+    measure = fields.get("measure")
+    if measure is not None and measure.enterprise_id != enterprise.pk:
+        wrong("measure", _("The control measure belongs to another enterprise."))
+    if str(fields.get("origin")) == ORIGIN_MEASURE_FAILED and measure is None and "measure" not in errors:
+        wrong("measure", _("A hidden danger found because a control measure failed names that measure."))
+    fields.setdefault("registered_at", None)
+    registered_at = fields["registered_at"] or now
+    deadline = fields.get("deadline")
+    if deadline and registered_at and deadline < registered_at:
+        wrong("deadline", _("The deadline cannot be before the registration time."))
+    rectification = fields.get("rectification") or ""
+    fixed_on_the_spot = bool(rectification) and str(fields.get("manage_type")) == "0"
+    if errors:
+        raise InvalidInput(_("The hidden danger is not valid."), errors=errors)
+
+    from apps.hazards.models import HazardSource
+
+    fields["registered_at"] = registered_at
+    fields["registrant"] = fields.get("registrant") or _name(actor)[:100]
+    if measure is not None:
+        fields["measure_uid"] = measure.uid
+    fields["hazard_source"] = HazardSource.objects.filter(
+        enterprise=enterprise, code=fields["object_code"], deleted=False
+    ).first()
+    for field in ("level", "manage_type", "danger_type"):
+        fields[field] = int(fields[field])
+    fields["origin"] = str(fields["origin"])
+    danger = HiddenDanger(enterprise=enterprise, source=Source.PORTAL, state=DangerState.RECTIFYING, **fields)
+    try:
+        danger.full_clean(exclude=["enterprise", "hazard_source", "measure", "received_from"])
+    except ValidationError as exc:
+        raise InvalidInput.from_validation_error(exc) from exc
+    danger.save()
+    _step(danger, HiddenDangerStep.Action.REGISTERED, actor, comment=danger.description)
+    if fixed_on_the_spot:
+        danger.state = DangerState.AWAITING_ACCEPTANCE
+        danger.rectified_on = danger.rectified_on or timezone.localdate()
+        danger.save(update_fields=["state", "rectified_on", "updated_at"])
+        _step(danger, HiddenDangerStep.Action.RECTIFIED, actor, comment=rectification)
+    return danger
+
+
+@transaction.atomic
+def rectify(actor, danger, *, rectification, completed_on=None, comment="", photos=()) -> HiddenDanger:
+    """整改: what was done (required) and when; 整改中 → 待验收. 409 from any other state."""
+    danger = _locked(danger)
+    _require_right(actor, "change_hiddendanger", danger.enterprise)
+    rectification = (rectification or "").strip()
+    if not rectification:
+        raise InvalidInput(_("Say what was done to rectify the hidden danger."), field="rectification")
+    if danger.state != DangerState.RECTIFYING:
+        raise ConflictError(_("Only a hidden danger under rectification can be rectified."), field="state")
+    danger.state = DangerState.AWAITING_ACCEPTANCE
+    danger.rectification = rectification
+    danger.rectified_on = completed_on or timezone.localdate()
+    danger.save(update_fields=["state", "rectification", "rectified_on", "updated_at"])
+    _step(danger, HiddenDangerStep.Action.RECTIFIED, actor, comment=comment or rectification, photos=photos)
+    return danger
+
+
+def _rectifier_id(danger):
+    return (
+        danger.steps.filter(action=HiddenDangerStep.Action.RECTIFIED)
+        .order_by("-at", "-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def accept(actor, danger, *, comment="", photos=()) -> HiddenDanger:
+    """验收: someone other than the rectifier confirms the rectification; 待验收 → 已验收. 409 unless
+    awaiting acceptance; 403 for the person who rectified it."""
+    danger = _locked(danger)
+    _require_right(actor, "change_hiddendanger", danger.enterprise)
+    if danger.state != DangerState.AWAITING_ACCEPTANCE:
+        raise ConflictError(_("Only a hidden danger awaiting acceptance can be accepted."), field="state")
+    rectifier = _rectifier_id(danger)
+    if actor is not None and rectifier is not None and rectifier == actor.pk:
+        raise PermissionDeniedError(_("The person who rectified a hidden danger cannot accept it; ask a colleague."))
+    danger.state = DangerState.ACCEPTED
+    danger.accept_person = _name(actor)[:50]
+    danger.accepted_at = timezone.now()
+    danger.accept_comment = (comment or "").strip()[:1000]
+    danger.save(update_fields=["state", "accept_person", "accepted_at", "accept_comment", "updated_at"])
+    _step(danger, HiddenDangerStep.Action.ACCEPTED, actor, comment=danger.accept_comment, photos=photos)
+    return danger
+
+
+@transaction.atomic
+def send_back(actor, danger, *, comment, photos=()) -> HiddenDanger:
+    """退回整改: the rectification is not enough (say why); 待验收 → 整改中. 409 unless awaiting acceptance."""
+    danger = _locked(danger)
+    _require_right(actor, "change_hiddendanger", danger.enterprise)
+    comment = (comment or "").strip()
+    if not comment:
+        raise InvalidInput(_("Say why the rectification is sent back."), field="comment")
+    if danger.state != DangerState.AWAITING_ACCEPTANCE:
+        raise ConflictError(_("Only a hidden danger awaiting acceptance can be sent back."), field="state")
+    danger.state = DangerState.RECTIFYING
+    danger.save(update_fields=["state", "updated_at"])
+    _step(danger, HiddenDangerStep.Action.SENT_BACK, actor, comment=comment, photos=photos)
+    return danger

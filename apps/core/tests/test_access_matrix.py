@@ -357,3 +357,41 @@ def test_received_exchange_records_follow_jurisdiction(api, received, who):
     for key in ALL_ENTERPRISES:
         status = api.get(f"/api/v1/exchange/risk-units/{received['keys'][key]}").status_code
         assert status == (200 if key in expected else 404), (who, key)
+
+
+@pytest.mark.parametrize("who", sorted(ENTERPRISE_VISIBILITY))
+def test_hidden_dangers_follow_jurisdiction(api, world, who):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.prevention.models import HiddenDanger
+
+    now = timezone.now()
+    ids = {
+        key: HiddenDanger.objects.create(
+            enterprise=world[key],
+            object_code="HS01",
+            name="液位计失灵",
+            level=0,
+            registered_at=now,
+            registrant="李四",
+            origin="1",
+            manage_type=1,
+            danger_type=4,
+            description="读数不变",
+            liable_person="王五",
+            deadline=now + dt.timedelta(days=3),
+        ).pk
+        for key in ALL_ENTERPRISES
+    }
+    login(api, world["users"][who])
+    response = api.get("/api/v1/dp/hidden-dangers/")
+    expected = ENTERPRISE_VISIBILITY[who]
+    if who == "agency_staff":
+        assert response.status_code == 403
+        return
+    assert {r["id"] for r in response.json()["results"]} == {ids[k] for k in expected}
+    for key in ALL_ENTERPRISES:
+        status = api.get(f"/api/v1/dp/hidden-dangers/{ids[key]}/").status_code
+        assert status == (200 if key in expected else 404), (who, key)

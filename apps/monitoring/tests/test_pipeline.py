@@ -21,7 +21,8 @@ from apps.monitoring.models import (
 from apps.monitoring.tests.factories import feed, post_signed, temperature_point
 
 pytestmark = pytest.mark.django_db
-T0 = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(hours=2)
+# Ten past an hour, two hours ago: the tests add minutes to it and must stay within that hour.
+T0 = dt.datetime.now(dt.UTC).replace(minute=10, second=0, microsecond=0) - dt.timedelta(hours=2)
 
 
 @pytest.fixture
