@@ -18,7 +18,7 @@ class PreventionConfig(AppConfig):
         "regulator_admin": [*_VIEW, *_VIEW_ONLY],
         "regulator_staff": [*_VIEW, *_VIEW_ONLY],
         "law_enforcement_inspector": [*_VIEW, *_VIEW_ONLY],
-        "*enterprise": [*_VIEW, *_VIEW_ONLY],
+        "*enterprise": [*_VIEW, *_VIEW_ONLY, "add_checkrecord"],  # every post records its investigations
         "enterprise_admin": _EDIT,
         "enterprise_safety_manager": _EDIT,
     }

@@ -1,4 +1,7 @@
-"""Dual prevention's reads and verbs: the one-screen figures and hidden-danger governance (隐患治理)."""
+"""Dual prevention's reads and verbs: the one-screen figures, investigation results (排查记录) and
+hidden-danger governance (隐患治理)."""
+
+import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -8,7 +11,17 @@ from django.utils.translation import gettext as _
 
 from apps.core.exceptions import ConflictError, InvalidInput, PermissionDeniedError
 
-from .models import CheckTask, ControlMeasure, DangerState, HiddenDanger, HiddenDangerStep, RiskUnit, Source
+from . import periods
+from .models import (
+    CheckRecord,
+    CheckTask,
+    ControlMeasure,
+    DangerState,
+    HiddenDanger,
+    HiddenDangerStep,
+    RiskUnit,
+    Source,
+)
 
 
 def overview_section(enterprise, user) -> dict:
@@ -224,3 +237,52 @@ def send_back(actor, danger, *, comment, photos=()) -> HiddenDanger:
     danger.save(update_fields=["state", "updated_at"])
     _step(danger, HiddenDangerStep.Action.SENT_BACK, actor, comment=comment, photos=photos)
     return danger
+
+
+# --- investigation (隐患排查): a task's check recorded from the PC, the mobile app or a patrol system ------
+
+CHECK_STATUSES = ("0", "1", "2", "3")  # CHECK_STATUS of the exchange table; 2 = 未排查
+NOT_CHECKED = "2"
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+@transaction.atomic
+def record_investigation(actor, task, *, checked_at=None, status, inspector="", note="") -> CheckRecord:
+    """记录排查结果: one investigation record (排查记录) of the task, which closes the cycle (排查任务周期)
+    it falls in unless the result is 未排查 (2), and becomes the task's latest check when it is the
+    latest. 400 for an unknown result, a time in the future or a deleted task."""
+    task = CheckTask.objects.select_for_update().get(pk=task.pk)
+    _require_right(actor, "add_checkrecord", task.enterprise)
+    if task.deleted:
+        raise InvalidInput(_("The investigation task has been deleted."), field="task")
+    now = timezone.now()
+    errors: dict[str, list[str]] = {}
+    status = "" if status is None else str(status).strip()
+    if status not in CHECK_STATUSES:
+        errors["status"] = [str(_("Not one of the codes: %(codes)s.") % {"codes": ", ".join(CHECK_STATUSES)})]
+    checked_at = checked_at or now
+    if checked_at > now + CLOCK_SKEW:
+        errors["checked_at"] = [str(_("The investigation time cannot be in the future."))]
+    inspector = (inspector or "").strip() or _name(actor)
+    if len(inspector) > 100:
+        errors["inspector"] = [str(_("Ensure this field has no more than %(limit)d characters.") % {"limit": 100})]
+    if errors:
+        raise InvalidInput(_("The investigation record is not valid."), errors=errors)
+    record = CheckRecord.objects.create(
+        enterprise_id=task.enterprise_id,
+        source=Source.PORTAL,
+        task=task,
+        task_uid=task.uid,
+        checked_at=checked_at,
+        status=status,
+        inspector=inspector,
+        note=(note or "").strip(),
+    )
+    fields = ["updated_at"]
+    if task.last_checked_at is None or checked_at >= task.last_checked_at:
+        task.last_checked_at, task.last_status = checked_at, status
+        fields += ["last_checked_at", "last_status"]
+    task.save(update_fields=fields)
+    if status != NOT_CHECKED:
+        periods.mark_checked([(task.pk, checked_at, record.pk)])
+    return record

@@ -3,9 +3,15 @@ danger with its steps; enterprise users register (登记), rectify (整改), acc
 
 Rights are checked twice on purpose: ``RolePermissions`` maps the actions to ``change_hiddendanger``
 (``scope_actions``), and the services check them again with the jurisdiction, for callers that are not
-HTTP."""
+HTTP.
+
+Investigation tasks (隐患排查任务, DPM-05/06/14): the scoped cycles (排查任务周期) by day and status, the
+caller's own open cycles (the mobile task inbox) and results posted by people or patrol systems."""
+
+import datetime as dt
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,10 +24,11 @@ from rest_framework.response import Response
 from apps.accounts.models import OrganisationKind
 from apps.core.api.filters import EnterpriseOwnedFilterSet, StrictBooleanFilter
 from apps.core.api.viewsets import ScopedViewSetMixin
-from apps.core.exceptions import InvalidInput
+from apps.core.exceptions import InvalidInput, NotFoundError
 from apps.enterprises.models import Enterprise
 from apps.prevention import services
-from apps.prevention.models import DangerState, HiddenDanger, HiddenDangerStep
+from apps.prevention.models import CheckRecord, CheckTask, DangerState, HiddenDanger, HiddenDangerStep, TaskPeriod
+from apps.prevention.periods import BEIJING, REMINDED_ROLES
 
 from .serializers import (
     DangerAcceptSerializer,
@@ -30,6 +37,9 @@ from .serializers import (
     HiddenDangerCreateSerializer,
     HiddenDangerDetailSerializer,
     HiddenDangerSerializer,
+    InvestigationPeriodSerializer,
+    InvestigationRecordSerializer,
+    InvestigationResultInputSerializer,
 )
 
 
@@ -137,3 +147,88 @@ class HiddenDangerViewSet(
         data = DangerSendBackSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._answer(services.send_back(request.user, danger, **data.validated_data))
+
+
+# --- investigation tasks (隐患排查任务) ------------------------------------------------------------
+
+
+class TaskPeriodFilterSet(EnterpriseOwnedFilterSet):
+    """``date`` (cycles overlapping that Beijing day), ``status``, ``enterprise``, ``region``."""
+
+    date = django_filters.DateFilter(method="filter_date", label=_("Day (cycles overlapping it, Beijing time)"))
+    status = django_filters.ChoiceFilter(choices=TaskPeriod.Status.choices, label=_("Status"))
+
+    class Meta:
+        model = TaskPeriod
+        fields = ["date", "status"]
+
+    def filter_date(self, queryset, name, value):
+        if value is None:
+            return queryset
+        start = dt.datetime.combine(value, dt.time(), tzinfo=BEIJING)
+        return queryset.filter(starts_at__lt=start + dt.timedelta(days=1), due_at__gt=start)
+
+
+class TaskPeriodViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Cycles of investigation tasks (排查任务周期) in scope, newest first: done (已排查) with the time,
+    inspector and result of the record, pending (未排查), overdue (超期未排查) or suspended."""
+
+    queryset = (
+        TaskPeriod.objects.filter(task__deleted=False)
+        .select_related("task", "record", "enterprise__organisation")
+        .order_by("-starts_at", "id")
+    )
+    serializer_class = InvestigationPeriodSerializer
+    filterset_class = TaskPeriodFilterSet
+    filter_backends = [DjangoFilterBackend]
+
+
+class MyTaskViewSet(TaskPeriodViewSet):
+    """My investigation tasks (我的排查任务), the mobile task inbox: the open cycles (pending or overdue)
+    of tasks naming the caller as responsible and, for the enterprise's administrators and safety
+    managers, of their enterprise's tasks naming nobody; earliest due first."""
+
+    def get_queryset(self):
+        user = self.request.user
+        mine = Q(task__responsible=user)
+        if user.organisation_id and user.groups.filter(role__code__in=REMINDED_ROLES).exists():
+            mine |= Q(task__responsible__isnull=True, enterprise_id=user.organisation_id)
+        return (
+            super()
+            .get_queryset()
+            .filter(mine, status__in=[TaskPeriod.Status.PENDING, TaskPeriod.Status.OVERDUE])
+            .order_by("due_at", "id")
+        )
+
+
+class TaskResultViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Investigation results (排查结果, DPM-14): a person or an external patrol system says a task was
+    checked; the record closes the task's cycle unless the result is 未排查 (2)."""
+
+    queryset = CheckRecord.objects.live()
+    serializer_class = InvestigationResultInputSerializer
+
+    def _task(self, request, reference: str) -> CheckTask:
+        tasks = CheckTask.objects.live().for_user(request.user)
+        reference = reference.strip()
+        if reference.isdigit():
+            task = tasks.filter(pk=int(reference)).first()
+        else:
+            try:
+                task = tasks.filter(uid=reference).first()
+            except (ValueError, DjangoValidationError):
+                task = None
+        if task is None:
+            raise NotFoundError(_("No investigation task with this id in your jurisdiction."))
+        return task
+
+    @extend_schema(request=InvestigationResultInputSerializer, responses={201: InvestigationRecordSerializer})
+    def create(self, request, *args, **kwargs):
+        """记录排查结果: 201 with the record and its cycle's status; 400 naming wrong fields, 404 for a
+        task outside the caller's jurisdiction."""
+        data = InvestigationResultInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        task = self._task(request, fields.pop("task"))
+        record = services.record_investigation(request.user, task, **fields)
+        return Response(InvestigationRecordSerializer(record).data, status=status.HTTP_201_CREATED)
