@@ -150,3 +150,48 @@ def remind(period_ids: list[int]) -> int:
             )
         )
     return sent
+
+
+def remind_overdue_dangers(now: dt.datetime | None = None) -> int:
+    """Hidden dangers past their rectification deadline and not accepted (逾期未整改隐患) are notified
+    to the enterprise's administrators and safety managers once a Beijing day each (DPM-10), until
+    they are accepted. A danger of the dual-prevention list, entered or received."""
+    from apps.accounts.models import User
+    from apps.notifications.services import notify
+
+    from .models import DangerState, HiddenDanger
+
+    now = now or timezone.now()
+    day = now.astimezone(BEIJING).date().isoformat()
+    dangers = list(
+        HiddenDanger.objects.filter(deleted=False, deadline__lt=now)
+        .exclude(state=DangerState.ACCEPTED)
+        .order_by("deadline")
+        .only("pk", "enterprise_id", "name", "deadline", "level")
+    )
+    people: dict[int, list[int]] = {}
+    for user_id, organisation_id in User.objects.filter(
+        organisation_id__in={d.enterprise_id for d in dangers}, groups__role__code__in=REMINDED_ROLES, is_active=True
+    ).values_list("pk", "organisation_id"):
+        people.setdefault(organisation_id, []).append(user_id)
+    sent = 0
+    for danger in dangers:
+        recipients = people.get(danger.enterprise_id)
+        if not recipients:
+            continue
+        sent += len(
+            notify(
+                recipients,
+                kind="hidden_danger_overdue",
+                title=_("Hidden danger overdue for rectification"),
+                body=_("%(name)s was to be rectified by %(deadline)s.")
+                % {
+                    "name": danger.name,
+                    "deadline": timezone.localtime(danger.deadline).strftime("%Y-%m-%d %H:%M"),
+                },
+                level="danger" if danger.level == 1 else "warning",
+                target=danger,
+                dedupe_key=f"prevention.danger:{danger.pk}:{day}",
+            )
+        )
+    return sent

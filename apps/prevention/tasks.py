@@ -9,3 +9,11 @@ def generate_periods() -> dict:
     from .periods import generate
 
     return generate()
+
+
+@shared_task(name="prevention.remind_overdue_dangers", time_limit=600, soft_time_limit=540)
+def remind_overdue_dangers() -> int:
+    """Beat, hourly: overdue hidden dangers reminded once a day each until accepted."""
+    from .periods import remind_overdue_dangers as remind
+
+    return remind()

@@ -241,6 +241,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {"expires": 540},
     },
+    "prevention-remind-overdue-dangers": {
+        "task": "prevention.remind_overdue_dangers",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
     "exchange-prune-delivered": {
         "task": "exchange.prune_delivered",
         "schedule": 86400.0,

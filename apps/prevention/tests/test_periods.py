@@ -156,3 +156,22 @@ def test_a_received_investigation_record_closes_its_cycle_even_after_it_was_judg
     not_done = f.check_record(str(task.uid), CHECK_STATUS="2", CHECK_TIME=delayed["CHECK_TIME"])
     api.post("/api/v1/exchange/check-records", [not_done], format="json", HTTP_AUTHORIZATION=f"Token {token}")
     assert not TaskPeriod.objects.filter(pk=missed.pk, status="done").exists()  # 未排查 closes nothing
+
+
+def test_overdue_hidden_dangers_are_reminded_once_a_day_until_accepted():
+    from apps.prevention.tests.test_risk import danger
+
+    ent = enterprise("370102")
+    safety = user_with_role("enterprise_safety_manager", ent.organisation)
+    now = timezone.now()
+    late = danger(ent, deadline=now - dt.timedelta(hours=1))
+    danger(ent, deadline=now + dt.timedelta(days=5))  # not yet due
+    danger(ent, deadline=now - dt.timedelta(days=1), state=9)  # accepted
+    assert periods.remind_overdue_dangers(now) == 1
+    assert periods.remind_overdue_dangers(now + dt.timedelta(minutes=30)) == 0  # once a day
+    assert periods.remind_overdue_dangers(now + dt.timedelta(days=1)) == 1  # and again the next day
+    note = Notification.objects.filter(kind="hidden_danger_overdue").first()
+    assert note.recipient == safety and note.level == "warning"
+    late.state = 9
+    late.save()
+    assert periods.remind_overdue_dangers(now + dt.timedelta(days=2)) == 0
