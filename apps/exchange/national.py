@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 
 from apps.enterprises.models import Enterprise, OperatingStatus
 from apps.hazards.models import FilingStatus, HazardSource
@@ -33,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 # Fixed for good: changing it would give every shared record a new key at the ministry.
 NAMESPACE = uuid.UUID("6f1c3a52-8d4e-5b7a-9c61-2e0f4d8b7a13")
-CHUNK = 1000
 
 OPERATING_STATUS = {OperatingStatus.OPERATING: "1", OperatingStatus.SUSPENDED: "2", OperatingStatus.CLOSED: "3"}
 FILING_STATUS = {FilingStatus.UNFILED: "0", FilingStatus.FILED: "1", FilingStatus.CANCELLED: "2"}
@@ -92,32 +91,6 @@ def _text(value, length: int) -> str | None:
     return text[:length] if text else None
 
 
-def _changed(since: dt.datetime | None, until: dt.datetime, *fields: str) -> Q:
-    """Rows whose any of ``fields`` lies in [since, until)."""
-    condition = Q(pk__in=[])
-    for name in fields:
-        bounds = {f"{name}__lt": until}
-        if since is not None:
-            bounds[f"{name}__gte"] = since
-        condition |= Q(**bounds)
-    return condition
-
-
-def _chunks(queryset: QuerySet, *fields: str) -> Iterator[dict]:
-    """``values(*fields)`` rows by ascending primary key, ``CHUNK`` at a time (keyset pagination: no
-    long-lived cursor held while the caller writes its outbox entries)."""
-    last = None
-    while True:
-        page = queryset.order_by("pk")
-        if last is not None:
-            page = page.filter(pk__gt=last)
-        rows = list(page.values("pk", *fields)[:CHUNK])
-        yield from rows
-        if len(rows) < CHUNK:
-            return
-        last = rows[-1]["pk"]
-
-
 def _company_missing(dataset: str, pk) -> None:
     logger.warning("exchange national %s: row %s skipped, its enterprise has no USCC", dataset, pk)
 
@@ -127,10 +100,10 @@ def _company_missing(dataset: str, pk) -> None:
 
 def build_enterprises(since: dt.datetime | None, until: dt.datetime) -> Iterable[registry.OutboundRecord]:
     """Enterprise basic information (企业基础信息): the registry record or its organisation changed."""
-    queryset = Enterprise.objects.filter(_changed(since, until, "updated_at", "organisation__updated_at")).annotate(
-        industry_codes=ArrayAgg("industries__code", distinct=True, default=[])
-    )
-    for row in _chunks(
+    queryset = Enterprise.objects.filter(
+        registry.changed_between(since, until, "updated_at", "organisation__updated_at")
+    ).annotate(industry_codes=ArrayAgg("industries__code", distinct=True, default=[]))
+    for row in registry.values_in_chunks(
         queryset,
         "organisation__uscc",
         "organisation__name",
@@ -191,8 +164,8 @@ def build_enterprises(since: dt.datetime | None, until: dt.datetime) -> Iterable
 
 def build_hazard_sources(since: dt.datetime | None, until: dt.datetime) -> Iterable[registry.OutboundRecord]:
     """Hazard sources (重大危险源): identified, regraded, filed or deleted."""
-    queryset = HazardSource.objects.filter(_changed(since, until, "updated_at"))
-    for row in _chunks(
+    queryset = HazardSource.objects.filter(registry.changed_between(since, until, "updated_at"))
+    for row in registry.values_in_chunks(
         queryset,
         "enterprise_id",
         "enterprise__organisation__uscc",
@@ -244,13 +217,13 @@ def build_alarms(since: dt.datetime | None, until: dt.datetime) -> Iterable[regi
 
     Alarms have no modification time: a change is a raise, a clearance, a handling feedback or an
     event (escalation, de-escalation) in the window."""
-    condition = _changed(since, until, "started_at", "ended_at", "handled_at")
+    condition = registry.changed_between(since, until, "started_at", "ended_at", "handled_at")
     events = AlarmEvent.objects.filter(alarm=OuterRef("pk"), ts__lt=until)
     if since is not None:
         events = events.filter(ts__gte=since)
         condition |= Q(Exists(events))
     queryset = Alarm.objects.filter(condition)
-    for row in _chunks(
+    for row in registry.values_in_chunks(
         queryset,
         "enterprise_id",
         "enterprise__organisation__uscc",
@@ -318,8 +291,10 @@ def build_risk_levels(since: dt.datetime | None, until: dt.datetime) -> Iterable
     """Enterprise risk levels (企业风险等级): one record per enterprise, sent when its result changed —
     a new assessment (level or score) or a level change (also to "not graded"). The periodic
     regrading that only refreshes ``assessed_at`` is not a change."""
-    queryset = EnterpriseRisk.objects.filter(_changed(since, until, "assessment__assessed_at", "level_since"))
-    for row in _chunks(
+    queryset = EnterpriseRisk.objects.filter(
+        registry.changed_between(since, until, "assessment__assessed_at", "level_since")
+    )
+    for row in registry.values_in_chunks(
         queryset,
         "enterprise_id",
         "enterprise__organisation__uscc",
@@ -359,14 +334,14 @@ def build_risk_levels(since: dt.datetime | None, until: dt.datetime) -> Iterable
 
 def build_warnings(since: dt.datetime | None, until: dt.datetime) -> Iterable[registry.OutboundRecord]:
     """Warnings and their feedback (预警及反馈): every step of the loop re-sends the warning."""
-    condition = _changed(since, until, "updated_at", "raised_at")
+    condition = registry.changed_between(since, until, "updated_at", "raised_at")
     if since is not None:
         steps = WarningEvent.objects.filter(
             warning=OuterRef("pk"), ts__gte=since, ts__lt=until, event__in=WARNING_CHANGE_EVENTS
         )
         condition |= Q(Exists(steps))
     queryset = Warning.objects.filter(condition)
-    for row in _chunks(
+    for row in registry.values_in_chunks(
         queryset,
         "enterprise_id",
         "enterprise__organisation__uscc",

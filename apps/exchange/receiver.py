@@ -539,7 +539,7 @@ def _upsert(spec, client, accepted, existing, directory, now) -> dict[int, tuple
     by_key: dict[str, dict] = {}
     order: list[str] = []
     occurrences: dict[str, list[_Row]] = defaultdict(list)
-    alt_field = _alt_key_field(spec)
+    alt_field = specs.referenced_field(spec.dataset)
     fields = {f.id: f for f in spec.fields}
     file_fields = _file_fields(spec)
     for row in accepted:
@@ -594,15 +594,6 @@ def _upsert(spec, client, accepted, existing, directory, now) -> dict[int, tuple
     return stored
 
 
-def _alt_key_field(spec) -> str | None:
-    """The field other tables refer to this one by, when it is not the key."""
-    for other in specs.all_specs().values():
-        for field_id, target in other.reference_target_fields.items():
-            if other.references.get(field_id) == spec.dataset:
-                return target
-    return None
-
-
 def _log_versions(batch, accepted, stored, now):
     with (
         connection.cursor() as cursor,
@@ -616,16 +607,11 @@ def _adopt_orphans(spec, created_rows):
     """Children that arrived before these parents stop being orphans and take their enterprise. Those
     that had no enterprise until now (a platform client's) are handed to their table's consumers
     now, since the consumers could not place them when they arrived."""
-    children = [
-        (name, f)
-        for name, s in specs.all_specs().items()
-        for f, target in s.references.items()
-        if target == spec.dataset and f not in s.reference_target_fields
-    ]
+    children = specs.children_of(spec.dataset)
     if not children or not created_rows:
         return
     keys = [r.key for r in created_rows]
-    for child_dataset, _field in children:
+    for child_dataset in children:
         with connection.cursor() as cursor:
             cursor.execute(
                 """

@@ -16,7 +16,7 @@ domain (dual prevention, special works, positioning, video) register here in the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 
@@ -70,3 +70,37 @@ def builder_for(dataset: str) -> Builder | None:
 
 def builders() -> dict[str, Builder]:
     return dict(_builders)
+
+
+# --- helpers for builders --------------------------------------------------------------------------
+
+BUILD_CHUNK = 1000
+
+
+def changed_between(since: dt.datetime | None, until: dt.datetime, *fields: str):
+    """A filter for rows whose any of ``fields`` lies in [since, until) (``since`` None: all before)."""
+    from django.db.models import Q
+
+    condition = Q(pk__in=[])
+    for name in fields:
+        bounds = {f"{name}__lt": until}
+        if since is not None:
+            bounds[f"{name}__gte"] = since
+        condition |= Q(**bounds)
+    return condition
+
+
+def values_in_chunks(queryset, *fields: str, size: int | None = None) -> Iterator[dict]:
+    """``values("pk", *fields)`` rows by ascending primary key, ``size`` (default ``BUILD_CHUNK``) at a
+    time (keyset pagination: no cursor held open while the caller writes its outbox entries)."""
+    size = size or BUILD_CHUNK
+    last = None
+    while True:
+        page = queryset.order_by("pk")
+        if last is not None:
+            page = page.filter(pk__gt=last)
+        rows = list(page.values("pk", *fields)[:size])
+        yield from rows
+        if len(rows) < size:
+            return
+        last = rows[-1]["pk"]

@@ -178,3 +178,24 @@ def gas_station_codes(spec: DatasetSpec, field_id: str) -> dict[str, str] | None
         if raw["id"] == field_id and raw.get("codes"):
             return {str(k): v for k, v in raw["codes"].items()}
     return None
+
+
+@cache
+def children_of(dataset: str) -> tuple[str, ...]:
+    """Tables whose records name a record of ``dataset`` by its key (risk-events of risk-units …)."""
+    return tuple(
+        name
+        for name, spec in all_specs().items()
+        for field_id, target in spec.references.items()
+        if target == dataset and field_id not in spec.reference_target_fields
+    )
+
+
+@cache
+def referenced_field(dataset: str) -> str | None:
+    """The field other tables refer to ``dataset`` by, when it is not the key (video-devices.DEVICE_CODE)."""
+    for other in all_specs().values():
+        for field_id, target in other.reference_target_fields.items():
+            if other.references.get(field_id) == dataset:
+                return target
+    return None

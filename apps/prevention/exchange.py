@@ -15,14 +15,12 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 
 from apps.exchange import registry
 from apps.exchange.validation import format_datetime
 
 from .models import CheckRecord, CheckTask, ControlMeasure, HiddenDanger, RiskEvent, RiskUnit, Source
-
-CHUNK = 1000
 
 # Kinds of a mapped field: how a received value becomes a model value and a model value a record's.
 TEXT = "text"  # strings and string codes; '' when absent, omitted from the record when empty
@@ -242,21 +240,6 @@ def _link_children(parent_model: type, uids: list[uuid.UUID]) -> None:
 # --- building -------------------------------------------------------------------------------------
 
 
-def _chunks(queryset, *fields: str) -> Iterator[dict]:
-    """``values()`` rows by ascending primary key, ``CHUNK`` at a time (keyset pagination: no cursor
-    held open while the caller writes its outbox)."""
-    last = None
-    while True:
-        page = queryset.order_by("pk")
-        if last is not None:
-            page = page.filter(pk__gt=last)
-        rows = list(page.values("pk", *fields)[:CHUNK])
-        yield from rows
-        if len(rows) < CHUNK:
-            return
-        last = rows[-1]["pk"]
-
-
 def _record_value(kind: str, value):
     if kind == TIME:
         return format_datetime(value) if value is not None else None
@@ -267,11 +250,11 @@ def _record_value(kind: str, value):
 
 def build(table: Table, since: dt.datetime | None, until: dt.datetime) -> Iterator[registry.OutboundRecord]:
     """Every row of ``table``'s model, whatever its source, changed in [since, until), as its record."""
-    window = Q(updated_at__lt=until) & (Q(updated_at__gte=since) if since is not None else Q())
+    window = registry.changed_between(since, until, "updated_at")
     fields = ["uid", "enterprise_id", "deleted", "created_at", *table.model_fields]
     if table.parent:
         fields.append(f"{table.parent[1]}_uid")
-    for row in _chunks(table.model.objects.filter(window), *fields):
+    for row in registry.values_in_chunks(table.model.objects.filter(window), *fields):
         key = str(row["uid"])
         payload = {"ID": key}
         if table.parent:

@@ -114,18 +114,25 @@ def mark_checked(entries: list[tuple[int, dt.datetime, int | None]]) -> int:
     return changed
 
 
+def _enterprise_people(enterprise_ids: set[int]) -> dict[int, list[int]]:
+    """The active administrators and safety managers of each enterprise, in one query."""
+    from apps.accounts.models import User
+
+    people: dict[int, list[int]] = {}
+    for user_id, organisation_id in User.objects.filter(
+        organisation_id__in=enterprise_ids, groups__role__code__in=REMINDED_ROLES, is_active=True
+    ).values_list("pk", "organisation_id"):
+        people.setdefault(organisation_id, []).append(user_id)
+    return people
+
+
 def remind(period_ids: list[int]) -> int:
     """Overdue cycles (超期未排查) are notified to the task's responsible person, or the enterprise's
     administrators and safety managers when the task names nobody; one message per person per cycle."""
-    from apps.accounts.models import User
     from apps.notifications.services import notify
 
     periods = TaskPeriod.objects.filter(pk__in=period_ids).select_related("task")
-    by_enterprise: dict[int, list[int]] = {}
-    for user_id, organisation_id in User.objects.filter(
-        organisation_id__in={p.enterprise_id for p in periods}, groups__role__code__in=REMINDED_ROLES, is_active=True
-    ).values_list("pk", "organisation_id"):
-        by_enterprise.setdefault(organisation_id, []).append(user_id)
+    by_enterprise = _enterprise_people({p.enterprise_id for p in periods})
     sent = 0
     for period in periods:
         recipients = (
@@ -156,7 +163,6 @@ def remind_overdue_dangers(now: dt.datetime | None = None) -> int:
     """Hidden dangers past their rectification deadline and not accepted (逾期未整改隐患) are notified
     to the enterprise's administrators and safety managers once a Beijing day each (DPM-10), until
     they are accepted. A danger of the dual-prevention list, entered or received."""
-    from apps.accounts.models import User
     from apps.notifications.services import notify
 
     from .models import DangerState, HiddenDanger
@@ -169,11 +175,7 @@ def remind_overdue_dangers(now: dt.datetime | None = None) -> int:
         .order_by("deadline")
         .only("pk", "enterprise_id", "name", "deadline", "level")
     )
-    people: dict[int, list[int]] = {}
-    for user_id, organisation_id in User.objects.filter(
-        organisation_id__in={d.enterprise_id for d in dangers}, groups__role__code__in=REMINDED_ROLES, is_active=True
-    ).values_list("pk", "organisation_id"):
-        people.setdefault(organisation_id, []).append(user_id)
+    people = _enterprise_people({d.enterprise_id for d in dangers})
     sent = 0
     for danger in dangers:
         recipients = people.get(danger.enterprise_id)

@@ -69,7 +69,7 @@ _TEXT_LIMITS = {f.name: f.max_length for f in HiddenDanger._meta.fields if getat
 def _name(actor) -> str:
     if actor is None:
         return ""
-    return (getattr(actor, "real_name", "") or actor.get_username()).strip()  # 实名, as the ledger wants
+    return str(actor).strip()  # the user's real name (实名, as the ledger wants), else the username
 
 
 def _codes(field: str) -> set[str]:

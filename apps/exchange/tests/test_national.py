@@ -296,7 +296,7 @@ def test_building_fifty_enterprises_takes_a_bounded_number_of_queries(django_ass
     with django_assert_max_num_queries(1):
         assert len(build("hazard-sources")) == 50
     # in chunks: 50 rows of 20 are three keyset pages, each row exactly once
-    monkeypatch.setattr(national, "CHUNK", 20)
+    monkeypatch.setattr(registry, "BUILD_CHUNK", 20)
     with django_assert_max_num_queries(3):
         records = build("enterprises")
     assert sorted(r.enterprise_id for r in records) == sorted(e.pk for e in made)
